@@ -1,0 +1,86 @@
+"""The audit log: every view, change and sign-in, each row chained to the one before.
+
+Each row's hash is SHA-256 over the previous row's hash and the row's own canonical content, so
+editing or deleting any row breaks the chain from that row on. Events are written inside the
+caller's transaction: the change and its trace commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from workbench.db import query_one, transaction
+from workbench.timeutil import now_utc
+
+GENESIS = "0" * 64
+_FIELDS = ("seq", "at", "username", "action", "case_ref", "item_code", "details", "justification")
+
+
+def canonical(row: dict) -> bytes:
+    content = {name: row[name] for name in _FIELDS}
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def chain_hash(prev_hash: str, row: dict) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + canonical(row)).hexdigest()
+
+
+def record(
+    db: sqlite_utils.Database,
+    username: str,
+    action: str,
+    *,
+    case_ref: str | None = None,
+    item_code: str | None = None,
+    details: dict | None = None,
+    justification: str = "",
+) -> int:
+    """Append one event; returns its sequence number. Joins the caller's transaction."""
+    with transaction(db):
+        last = query_one(db, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+        row = {
+            "seq": (last["seq"] + 1) if last else 1,
+            "at": now_utc(),
+            "username": username,
+            "action": action,
+            "case_ref": case_ref,
+            "item_code": item_code,
+            "details": json.dumps(details or {}, sort_keys=True, ensure_ascii=False),
+            "justification": justification or "",
+        }
+        prev_hash = last["hash"] if last else GENESIS
+        row["prev_hash"] = prev_hash
+        row["hash"] = chain_hash(prev_hash, row)
+        db.execute(
+            "INSERT INTO audit_events (seq, at, username, action, case_ref, item_code, details,"
+            " justification, prev_hash, hash) VALUES (:seq, :at, :username, :action, :case_ref,"
+            " :item_code, :details, :justification, :prev_hash, :hash)",
+            row,
+        )
+        return row["seq"]
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    intact: bool
+    events: int
+    first_bad_seq: int | None = None
+    problem: str = ""
+
+
+def verify(db: sqlite_utils.Database) -> ChainReport:
+    """Recompute the chain from the first event; name the first row that does not verify."""
+    prev_hash, expected_seq, count = GENESIS, 1, 0
+    for row in db.query("SELECT * FROM audit_events ORDER BY seq"):
+        if row["seq"] != expected_seq:
+            return ChainReport(False, count, expected_seq, f"event {expected_seq} is missing")
+        if row["prev_hash"] != prev_hash:
+            return ChainReport(False, count, row["seq"], "it does not follow the event before it")
+        if chain_hash(prev_hash, row) != row["hash"]:
+            return ChainReport(False, count, row["seq"], "its content does not match its hash")
+        prev_hash, expected_seq, count = row["hash"], expected_seq + 1, count + 1
+    return ChainReport(True, count)

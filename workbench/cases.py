@@ -1,0 +1,215 @@
+"""Cases and who is a member of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlite_utils
+
+from workbench import audit, fields, observations, people
+from workbench.access import (
+    MEMBER_ROLES,
+    Actor,
+    CaseAccess,
+    Right,
+    authorize,
+    may_create_cases,
+    user_by_name,
+)
+from workbench.db import query_one, transaction
+from workbench.errors import NotFound, PermissionDenied, ValidationError
+from workbench.schemas import load_catalog
+from workbench.timeutil import now_utc
+
+
+@dataclass(frozen=True)
+class CaseOverview:
+    access: CaseAccess
+    lead: str
+    members: pd.DataFrame
+    people: pd.DataFrame
+    accounts: pd.DataFrame
+    by_five_c: pd.DataFrame
+    by_kind: pd.DataFrame
+    by_grade: pd.DataFrame
+    observations: int
+    retracted: int
+    immediate_risk: int
+    facts: int
+
+
+def create_case(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    reference: str,
+    title: str,
+    *,
+    subject_pseudonym: str = "Child A",
+    lead: str | None = None,
+) -> CaseAccess:
+    """Open a case. Its lead becomes a member with the lead role; the child becomes person P-0001."""
+    if not may_create_cases(actor):
+        raise PermissionDenied("Only analysts and administrators can open cases.")
+    errors = {}
+    checks = {
+        "reference": lambda: fields.reference(reference),
+        "title": lambda: fields.text(title, max_length=200, single_line=True),
+        "subject_pseudonym": lambda: fields.text(subject_pseudonym, max_length=60, single_line=True),
+    }
+    clean = {}
+    for name, check in checks.items():
+        try:
+            clean[name] = check()
+        except ValueError as e:
+            errors[name] = str(e)
+    lead_name = lead or (None if actor.is_system else actor.username)
+    lead_user = None
+    if not lead_name:
+        errors["lead"] = "is required"
+    else:
+        try:
+            lead_user = user_by_name(db, lead_name)
+            if lead_user.role == "reviewer":
+                errors["lead"] = "a reviewer account cannot lead a case"
+        except NotFound as e:
+            errors["lead"] = str(e)
+    if errors:
+        raise ValidationError(errors)
+    now = now_utc()
+    with transaction(db):
+        if query_one(db, "SELECT id FROM cases WHERE reference = ?", (clean["reference"],)):
+            raise ValidationError({"reference": f"{clean['reference']} is already in use"})
+        case_id = db.table("cases").insert(
+            {
+                "reference": clean["reference"],
+                "title": clean["title"],
+                "subject_pseudonym": clean["subject_pseudonym"],
+                "status": "open",
+                "lead_user_id": lead_user.id,
+                "created_by": actor.id,
+                "created_at": now,
+            }
+        ).last_pk
+        members = [(lead_user, "lead")]
+        if not actor.is_system and actor.id != lead_user.id and actor.role == "analyst":
+            members.append((actor, "analyst"))
+        for user, role in members:
+            db.table("case_members").insert(
+                {"case_id": case_id, "user_id": user.id, "role": role, "added_by": actor.id, "added_at": now}
+            )
+        db.table("people").insert(
+            {
+                "case_id": case_id,
+                "code": "P-0001",
+                "name": clean["subject_pseudonym"],
+                "pseudonym": clean["subject_pseudonym"],
+                "role": "subject",
+                "notes": "",
+                "created_by": lead_user.id,
+                "created_at": now,
+            }
+        )
+        audit.record(
+            db, actor.username, "case.create", case_ref=clean["reference"],
+            details={"title": clean["title"], "lead": lead_user.username},
+        )
+    return CaseAccess(case_id, clean["reference"], clean["title"], clean["subject_pseudonym"], "open", "lead")
+
+
+def add_member(db: sqlite_utils.Database, actor: Actor, reference: str, username: str, role: str) -> None:
+    """Add someone to a case, or change their part in it."""
+    access = authorize(db, actor, Right.MANAGE_MEMBERS, reference)
+    try:
+        role = fields.choice(role, MEMBER_ROLES)
+    except ValueError as e:
+        raise ValidationError({"role": str(e)}) from None
+    try:
+        user = user_by_name(db, username)
+    except NotFound as e:
+        raise ValidationError({"username": str(e)}) from None
+    if role == "lead" and user.role == "reviewer":
+        raise ValidationError({"role": "a reviewer account cannot lead a case"})
+    with transaction(db):
+        db.table("case_members").upsert(
+            {"case_id": access.case_id, "user_id": user.id, "role": role, "added_by": actor.id, "added_at": now_utc()},
+            pk=("case_id", "user_id"),
+        )
+        audit.record(
+            db, actor.username, "case.member.set", case_ref=access.reference,
+            item_code=user.username, details={"role": role},
+        )
+
+
+def list_cases(db: sqlite_utils.Database, actor: Actor) -> pd.DataFrame:
+    """The cases the actor is a member of, newest first, with their sizes."""
+    rows = db.query(
+        """
+        SELECT c.reference, c.title, c.subject_pseudonym AS subject, c.status, m.role AS my_role,
+               lead.username AS lead, c.created_at,
+               (SELECT COUNT(*) FROM observations o WHERE o.case_id = c.id) AS observations
+        FROM cases c
+        JOIN case_members m ON m.case_id = c.id AND m.user_id = ?
+        JOIN users lead ON lead.id = c.lead_user_id
+        ORDER BY c.created_at DESC, c.reference
+        """,
+        (actor.id if actor.id is not None else -1,),
+    )
+    columns = ["reference", "title", "subject", "status", "my_role", "lead", "created_at", "observations"]
+    return pd.DataFrame(list(rows), columns=columns)
+
+
+def overview(db: sqlite_utils.Database, actor: Actor, reference: str) -> CaseOverview:
+    """What a case holds at a glance: people, accounts, and counts by Five C, kind and grade."""
+    access = authorize(db, actor, Right.VIEW, reference)
+    catalog = load_catalog()
+    current = observations.current_frame(db, access.case_id, include_retracted=True)
+    live = current[current["retracted"] == 0]
+    by_five_c = pd.DataFrame(
+        {
+            "five_c": [c.label for c in catalog.choices("five_cs")],
+            "observations": [int((live["five_c"] == c.value).sum()) for c in catalog.choices("five_cs")],
+        }
+    )
+    by_kind = pd.DataFrame(
+        {
+            "kind": [k.title for k in catalog.kinds.values()],
+            "observations": [int((live["kind"] == k).sum()) for k in catalog.kinds],
+        }
+    )
+    grades = live.assign(grade=live["source_grade"] + "/" + live["information_grade"] + "/" + live["handling_code"])
+    by_grade = (
+        grades.groupby("grade").size().reset_index(name="observations")
+        if len(grades)
+        else pd.DataFrame(columns=["grade", "observations"])
+    )
+    members = pd.DataFrame(
+        list(
+            db.query(
+                "SELECT u.username, u.display_name, m.role FROM case_members m JOIN users u ON u.id = m.user_id"
+                " WHERE m.case_id = ? ORDER BY m.role, u.username",
+                (access.case_id,),
+            )
+        ),
+        columns=["username", "display_name", "role"],
+    )
+    lead = query_one(
+        db, "SELECT u.username FROM cases c JOIN users u ON u.id = c.lead_user_id WHERE c.id = ?", (access.case_id,)
+    )["username"]
+    facts = db.execute("SELECT COUNT(*) FROM facts WHERE case_id = ?", (access.case_id,)).fetchone()[0]
+    audit.record(db, actor.username, "case.view", case_ref=access.reference)
+    return CaseOverview(
+        access=access,
+        lead=lead,
+        members=members,
+        people=people.people_frame(db, access.case_id),
+        accounts=people.accounts_frame(db, access.case_id),
+        by_five_c=by_five_c,
+        by_kind=by_kind,
+        by_grade=by_grade,
+        observations=len(live),
+        retracted=int((current["retracted"] == 1).sum()),
+        immediate_risk=int(live["immediate_risk"].sum()) if len(live) else 0,
+        facts=facts,
+    )
+

@@ -1,0 +1,361 @@
+"""The `workbench` command: a second front door onto the same domain functions as the pages.
+
+Commands that act inside a case name the acting user with --as; the permission check and the
+audit event happen in the domain, exactly as for the browser. Administrative commands (init,
+user add, case add, case member add) act as the operator at the server's shell, audited as
+`system`. Errors a user can cause print a message and exit 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from workbench import access, audit, cases, demo, facts, observations, people
+from workbench.config import Settings
+from workbench.csvsafe import frame_to_csv
+from workbench.db import open_home
+from workbench.errors import ValidationError, WorkbenchError
+from workbench.imports import ImportRejected
+
+
+class _Group(click.Group):
+    """Turns the errors a user can cause into a message and exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ImportRejected as e:
+            click.echo("import refused; nothing was imported:", err=True)
+            for line in e.lines():
+                click.echo(line, err=True)
+            ctx.exit(1)
+        except ValidationError as e:
+            for field, reason in e.errors.items():
+                click.echo(f"error: {field}: {reason}", err=True)
+            ctx.exit(1)
+        except WorkbenchError as e:
+            click.echo(f"error: {e}", err=True)
+            ctx.exit(1)
+
+
+class _Context:
+    def __init__(self, home: str | None):
+        self.settings = Settings.from_env(home)
+        self._db = None
+
+    @property
+    def db(self):
+        if self._db is None:
+            self._db = open_home(self.settings)
+        return self._db
+
+    def actor(self, username: str) -> access.Actor:
+        return access.user_by_name(self.db, username)
+
+
+pass_context = click.make_pass_decorator(_Context)
+as_option = click.option("--as", "as_user", required=True, metavar="USERNAME", help="The user the command acts as.")
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+    help="table for reading, csv for a spreadsheet (formula-safe), json for programs.",
+)  # fmt: skip
+
+
+@click.group(cls=_Group)
+@click.option(
+    "--home", type=click.Path(file_okay=False), default=None, envvar="WORKBENCH_HOME",
+    help="Folder holding the database and evidence store (default: $WORKBENCH_HOME or ./workbench-data).",
+)  # fmt: skip
+@click.version_option(package_name="safeguarding-workbench")
+@click.pass_context
+def main(ctx: click.Context, home: str | None) -> None:
+    """Safeguarding evidence workbench: record, grade and review what children show online."""
+    ctx.obj = _Context(home)
+
+
+@main.command()
+@click.option("--demo", "with_demo", is_flag=True, help="Also load the fictional demo case and demo accounts.")
+@pass_context
+def init(c: _Context, with_demo: bool) -> None:
+    """Create or upgrade the database under --home, optionally with the demo case."""
+    db = c.db  # opening migrates
+    click.echo(f"workbench ready at {c.settings.home}")
+    if with_demo:
+        loaded = demo.load_demo(db)
+        click.echo("demo case loaded" if loaded else "demo case already present")
+        click.echo("DEMO ONLY - fictional accounts for trying the workbench, never for real cases:")
+        for login in demo.demo_logins():
+            click.echo(f"  {login.role:<9} username {login.username:<16} password {login.password}")
+
+
+# --- users -------------------------------------------------------------------------------------
+
+
+@main.group()
+def user() -> None:
+    """Manage user accounts (administrators)."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(access.ROLES), required=True, help="admin, analyst or reviewer.")
+@click.option("--display-name", default="", help="The name shown in the app and the audit log.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
+@pass_context
+def user_add(c: _Context, username: str, role: str, display_name: str, password_stdin: bool) -> None:
+    """Add a user. The password is read from stdin or prompted for, never given as an argument."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    created = access.create_user(c.db, access.SYSTEM, username, role, password, display_name=display_name)
+    click.echo(f"user {created.username} added as {created.role}")
+
+
+@user.command("list")
+@format_option
+@pass_context
+def user_list(c: _Context, fmt: str) -> None:
+    """List user accounts."""
+    _print_frame(access.list_users(c.db, access.SYSTEM), fmt)
+
+
+# --- cases -------------------------------------------------------------------------------------
+
+
+@main.group()
+def case() -> None:
+    """Open cases and manage who is a member of them."""
+
+
+@case.command("add")
+@click.argument("reference")
+@click.option("--title", required=True, help="A short title; no child's real name.")
+@click.option("--lead", required=True, metavar="USERNAME", help="The case lead (an analyst or admin account).")
+@click.option("--subject", default="Child A", show_default=True, help="The child's pseudonym in this case.")
+@pass_context
+def case_add(c: _Context, reference: str, title: str, lead: str, subject: str) -> None:
+    """Open a case with a lead; the child becomes person P-0001."""
+    opened = cases.create_case(c.db, access.SYSTEM, reference, title, subject_pseudonym=subject, lead=lead)
+    click.echo(f"case {opened.reference} opened with lead {lead}")
+
+
+@case.group("member")
+def case_member() -> None:
+    """Case membership."""
+
+
+@case_member.command("add")
+@click.argument("reference")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["analyst", "reviewer", "lead"]), required=True, help="Their part in the case.")
+@pass_context
+def case_member_add(c: _Context, reference: str, username: str, role: str) -> None:
+    """Add a user to a case, or change their part in it."""
+    cases.add_member(c.db, access.SYSTEM, reference, username, role)
+    click.echo(f"{username} is now {role} in {reference}")
+
+
+@case.command("list")
+@as_option
+@format_option
+@pass_context
+def case_list(c: _Context, as_user: str, fmt: str) -> None:
+    """List the cases a user is a member of."""
+    _print_frame(cases.list_cases(c.db, c.actor(as_user)), fmt)
+
+
+# --- people and accounts ---------------------------------------------------------------------
+
+
+@main.group()
+def person() -> None:
+    """People in a case: persons of concern, associates, family."""
+
+
+@person.command("add")
+@click.argument("reference")
+@click.option("--name", required=True, help="Name or description of the person.")
+@click.option(
+    "--role", required=True, type=click.Choice(["person_of_concern", "associate", "family", "other"]), help="Their part."
+)
+@click.option("--pseudonym", default="", help="Defaults to the next free letter: Person B, Person C, ...")
+@click.option("--notes", default="", help="Free text.")
+@as_option
+@pass_context
+def person_add(c: _Context, reference: str, name: str, role: str, pseudonym: str, notes: str, as_user: str) -> None:
+    """Add a person to a case; prints their code."""
+    code = people.add_person(c.db, c.actor(as_user), reference, name, role, pseudonym=pseudonym, notes=notes)
+    click.echo(code)
+
+
+@person.command("list")
+@click.argument("reference")
+@as_option
+@format_option
+@pass_context
+def person_list(c: _Context, reference: str, as_user: str, fmt: str) -> None:
+    """List the people in a case."""
+    _print_frame(people.list_people(c.db, c.actor(as_user), reference), fmt)
+
+
+@main.group()
+def account() -> None:
+    """Platform accounts in a case."""
+
+
+@account.command("add")
+@click.argument("reference")
+@click.option("--platform", required=True, help="Instagram, TikTok, Snapchat, ...")
+@click.option("--handle", required=True, help="The account's handle as shown on the platform.")
+@click.option("--url", default="", help="The profile's web address.")
+@click.option("--person", "person_code", default="", help="Whose account it is: a person code such as P-0001.")
+@click.option("--notes", default="", help="Free text.")
+@as_option
+@pass_context
+def account_add(
+    c: _Context, reference: str, platform: str, handle: str, url: str, person_code: str, notes: str, as_user: str
+) -> None:
+    """Add a platform account to a case; prints its code."""
+    code = people.add_account(
+        c.db, c.actor(as_user), reference, platform, handle, url=url, person=person_code, notes=notes
+    )
+    click.echo(code)
+
+
+@account.command("list")
+@click.argument("reference")
+@as_option
+@format_option
+@pass_context
+def account_list(c: _Context, reference: str, as_user: str, fmt: str) -> None:
+    """List the platform accounts in a case."""
+    _print_frame(people.list_accounts(c.db, c.actor(as_user), reference), fmt)
+
+
+# --- observations ----------------------------------------------------------------------------
+
+
+@main.group()
+def observation() -> None:
+    """Record, import and list observations."""
+
+
+@observation.command("add")
+@click.argument("reference")
+@as_option
+@click.option("--kind", required=True, help="profile_indicator, friend_network, group_membership, ...")
+@click.option("--indicator", required=True, help="One of the kind's indicators (value or label).")
+@click.option("--summary", required=True, help="One or two sentences: what was seen.")
+@click.option("--details", default="{}", help="The kind's own fields as a JSON object.")
+@click.option("--five-c", default="", help="Content, Conduct, Contact, Commercialisation or Communities (default: the kind's).")
+@click.option("--url", default="", help="Where it was seen.")
+@click.option("--account", "account_ref", default="", help="The account's code (AC-0001) or handle.")
+@click.option("--person", "person_code", default="", help="Whom it is about (default: the account's owner, else the child).")
+@click.option("--visibility", default="public", show_default=True, help="public, friends_only or supplied.")
+@click.option("--occurred-at", default="", help="When it was posted or happened: 2026, 2026-03, 2026-03-14, ~2026-03-14 10:30.")
+@click.option("--observed-at", default="", help="When you saw it (default: now).")
+@click.option("--source-type", required=True, help="analyst_viewed, supplied_parent_carer, supplied_police, ...")
+@click.option("--source-grade", required=True, help="3x5x2: 1, 2 or 3. Admiralty: A-F.")
+@click.option("--information-grade", required=True, help="3x5x2: A-E. Admiralty: 1-6.")
+@click.option("--handling-code", required=True, help="P (sharing permitted) or C (with conditions).")
+@click.option("--immediate-risk", is_flag=True, help="Immediate risk of significant harm: tell the police now.")
+@pass_context
+def observation_add(c: _Context, reference: str, as_user: str, **given) -> None:
+    """Record one observation; prints its code."""
+    given["account"] = given.pop("account_ref")
+    given["person"] = given.pop("person_code")
+    recorded = observations.record(c.db, c.actor(as_user), reference, given)
+    click.echo(recorded.code)
+
+
+@observation.command("import")
+@click.argument("reference")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@as_option
+@pass_context
+def observation_import(c: _Context, reference: str, file: Path, as_user: str) -> None:
+    """Import observations from a CSV file: every row is checked first; one bad row and nothing is imported."""
+    result = observations.import_csv(
+        c.db, c.actor(as_user), reference, file.read_bytes(), max_rows=c.settings.max_import_rows
+    )
+    click.echo(f"imported {result.count} observations ({result.codes[0]} to {result.codes[-1]})")
+
+
+@observation.command("list")
+@click.argument("reference")
+@as_option
+@format_option
+@click.option("--include-retracted", is_flag=True, help="Also list retracted observations.")
+@pass_context
+def observation_list(c: _Context, reference: str, as_user: str, fmt: str, include_retracted: bool) -> None:
+    """List the current version of every observation in a case."""
+    frame = observations.list_observations(c.db, c.actor(as_user), reference, include_retracted=include_retracted)
+    if fmt == "json":
+        frame = frame.assign(details=frame["details"].map(json.loads))
+    _print_frame(frame, fmt)
+
+
+# --- facts -------------------------------------------------------------------------------------
+
+
+@main.group()
+def fact() -> None:
+    """Trusted-source facts: what school, police, health or social care know."""
+
+
+@fact.command("import")
+@click.argument("reference")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@as_option
+@pass_context
+def fact_import(c: _Context, reference: str, file: Path, as_user: str) -> None:
+    """Import facts from a CSV file: every row is checked first; one bad row and nothing is imported."""
+    codes = facts.import_csv(c.db, c.actor(as_user), reference, file.read_bytes(), max_rows=c.settings.max_import_rows)
+    click.echo(f"imported {len(codes)} facts ({codes[0]} to {codes[-1]})")
+
+
+@fact.command("list")
+@click.argument("reference")
+@as_option
+@format_option
+@pass_context
+def fact_list(c: _Context, reference: str, as_user: str, fmt: str) -> None:
+    """List the current trusted-source facts of a case."""
+    _print_frame(facts.list_facts(c.db, c.actor(as_user), reference), fmt)
+
+
+# --- audit -------------------------------------------------------------------------------------
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The tamper-evident audit log."""
+
+
+@audit_group.command("verify")
+@pass_context
+def audit_verify(c: _Context) -> None:
+    """Recompute the audit chain; exit 1 naming the first event that does not verify."""
+    report = audit.verify(c.db)
+    if report.intact:
+        click.echo(f"audit chain intact: {report.events} events")
+        return
+    click.echo(f"audit chain broken at event {report.first_bad_seq}: {report.problem}", err=True)
+    sys.exit(1)
+
+
+def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(frame.to_json(orient="records", force_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(frame_to_csv(frame), nl=False)
+    elif frame.empty:
+        click.echo("(none)")
+    else:
+        click.echo(frame.to_string(index=False, max_colwidth=60))

@@ -1,0 +1,138 @@
+"""The SQLite file: connecting, migrating, and the one way to write (a transaction).
+
+A connection belongs to the thread that opened it (Streamlit runs each rerun in a script thread),
+so callers open one per run; it is cheap. Writers take BEGIN IMMEDIATE with a busy timeout, so
+concurrent users queue rather than fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sqlite3
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import sqlite_utils
+
+BUSY_TIMEOUT_MS = 30_000
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+def connect(path: Path | str) -> sqlite_utils.Database:
+    """Open the database file (creating its folder), in WAL mode with foreign keys enforced."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: no implicit transactions; transaction() below is the only one.
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return sqlite_utils.Database(conn)
+
+
+@contextlib.contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """All or nothing. Nested calls join the outer transaction (sqlite-utils uses savepoints)."""
+    conn = db.conn
+    if conn.in_transaction:
+        yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def query_one(db: sqlite_utils.Database, sql: str, params: tuple | dict = ()) -> dict | None:
+    return next(iter(db.query(sql, params)), None)
+
+
+# --- migrations -------------------------------------------------------------------------------
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(number, name, sql) for every file in workbench/migrations, in order."""
+    found = []
+    for entry in resources.files("workbench.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    numbers = [number for number, _, _ in found]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..N without gaps, found {numbers}")
+    return found
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def latest_version() -> int:
+    return len(migrations())
+
+
+def migrate(db: sqlite_utils.Database, target: int | None = None) -> list[str]:
+    """Apply the migrations the file has not had yet, each in its own transaction.
+
+    The version lives in PRAGMA user_version, so a database made by an older version of the
+    workbench upgrades in place. Returns the names of the migrations applied."""
+    applied = []
+    current = schema_version(db)
+    if current > latest_version():
+        raise RuntimeError(
+            f"the database is at schema version {current}, newer than this workbench "
+            f"({latest_version()}); upgrade the workbench before opening it"
+        )
+    for number, name, sql in migrations():
+        if number <= current or (target is not None and number > target):
+            continue
+        with transaction(db):
+            for statement in _statements(sql):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {number}")
+        applied.append(name)
+    return applied
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration into statements (executescript would commit our transaction)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if not buffer and line.strip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                yield buffer.strip()
+            buffer = ""
+    if buffer.strip():
+        raise RuntimeError(f"incomplete statement at the end of a migration: {buffer[:60]!r}")
+
+
+def open_home(settings) -> sqlite_utils.Database:
+    """Connect to the workbench under settings.home and bring its schema up to date."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.evidence_dir.mkdir(parents=True, exist_ok=True)
+    db = connect(settings.database_path)
+    migrate(db)
+    return db
+
+
+def next_code(db: sqlite_utils.Database, table: str, case_id: int, prefix: str) -> str:
+    """The next short per-case code people say at conferences: OBS-0007, F-0002, P-0003.
+    Call inside the writing transaction (BEGIN IMMEDIATE serialises writers)."""
+    start = len(prefix) + 2
+    row = db.execute(
+        f"SELECT MAX(CAST(substr(code, {start}) AS INTEGER)) FROM [{table}] WHERE case_id = ?",  # noqa: S608
+        (case_id,),
+    ).fetchone()
+    return f"{prefix}-{(row[0] or 0) + 1:04d}"

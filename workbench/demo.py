@@ -1,0 +1,61 @@
+"""The fictional demo case: Child A, a few accounts, ~30 observations and trusted facts.
+
+Everything in sample_data/demo is invented. The demo accounts' passwords are printed on start and
+shown in the README: they are for trying the workbench on a laptop, never for real use.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from workbench import access, cases, facts, observations, people
+from workbench.db import query_one, transaction
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "sample_data" / "demo"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+
+
+def demo_logins(directory: Path = DEMO_DIR) -> list[DemoLogin]:
+    spec = json.loads((directory / "case.json").read_text(encoding="utf-8"))
+    return [DemoLogin(u["username"], u["password"], u["role"]) for u in spec["users"]]
+
+
+def load_demo(db: sqlite_utils.Database, directory: Path = DEMO_DIR) -> bool:
+    """Create the demo users and case. Returns False (and changes nothing) when already there."""
+    spec = json.loads((directory / "case.json").read_text(encoding="utf-8"))
+    case = spec["case"]
+    if query_one(db, "SELECT id FROM cases WHERE reference = ?", (case["reference"],)):
+        return False
+    with transaction(db):  # all of the demo or none of it
+        for user in spec["users"]:
+            if not query_one(db, "SELECT id FROM users WHERE username = ?", (user["username"],)):
+                access.create_user(
+                    db, access.SYSTEM, user["username"], user["role"], user["password"], display_name=user["display_name"]
+                )
+        lead = access.user_by_name(db, case["lead"])
+        cases.create_case(
+            db, access.SYSTEM, case["reference"], case["title"], subject_pseudonym=case["subject_pseudonym"], lead=lead.username
+        )
+        for member in case["members"]:
+            cases.add_member(db, access.SYSTEM, case["reference"], member["username"], member["role"])
+        analyst = access.user_by_name(db, case["recorded_by"])
+        for person in spec["people"]:
+            people.add_person(db, analyst, case["reference"], person["name"], person["role"], notes=person.get("notes", ""))
+        for account in spec["accounts"]:
+            people.add_account(
+                db, analyst, case["reference"], account["platform"], account["handle"],
+                url=account.get("url", ""), person=account.get("person", ""), notes=account.get("notes", ""),
+            )  # fmt: skip
+        facts.import_csv(db, analyst, case["reference"], (directory / "facts.csv").read_bytes())
+        observations.import_csv(db, analyst, case["reference"], (directory / "observations.csv").read_bytes())
+    return True

@@ -1,0 +1,89 @@
+"""Checks for single fields, shared by every noun. Each returns the clean value or raises
+ValueError with a reason a person can act on; callers attach the field name."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$")
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
+
+
+def text(value, *, required: bool = True, max_length: int = 1000, single_line: bool = False) -> str:
+    cleaned = "" if value is None else str(value).strip()
+    if required and not cleaned:
+        raise ValueError("is required")
+    if len(cleaned) > max_length:
+        raise ValueError(f"must be at most {max_length} characters (it has {len(cleaned)})")
+    if single_line and any(unicodedata.category(ch) == "Cc" for ch in cleaned):
+        raise ValueError("must be one line without control characters")
+    return cleaned
+
+
+def choice(value, allowed, *, label: str = "") -> str:
+    cleaned = "" if value is None else str(value).strip()
+    allowed = list(allowed)
+    if cleaned not in allowed:
+        shown = ", ".join(allowed) if len(allowed) <= 12 else ", ".join(allowed[:12]) + ", …"
+        if not cleaned:
+            raise ValueError(f"is required; one of: {shown}")
+        raise ValueError(f"must be one of: {shown}")
+    return cleaned
+
+
+def web_url(value, *, required: bool = False) -> str:
+    cleaned = text(value, required=required, max_length=2000, single_line=True)
+    if cleaned and not is_web_url(cleaned):
+        raise ValueError("must be a web address starting with http:// or https://")
+    return cleaned
+
+
+def is_web_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value
+
+
+def reference(value) -> str:
+    cleaned = text(value, max_length=40, single_line=True)
+    if not REFERENCE_PATTERN.match(cleaned):
+        raise ValueError(
+            "must be 1-40 letters, digits or / _ . - and start with a letter or digit"
+        )
+    return cleaned
+
+
+def username(value) -> str:
+    cleaned = text(value, max_length=64, single_line=True).lower()
+    if not USERNAME_PATTERN.match(cleaned):
+        raise ValueError(
+            "must be 2-64 lower-case letters, digits or . _ @ - and start with a letter or digit"
+        )
+    return cleaned
+
+
+def boolean(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    cleaned = str(value).strip().lower()
+    if cleaned in ("", "0", "false", "no", "n", "f"):
+        return False
+    if cleaned in ("1", "true", "yes", "y", "t"):
+        return True
+    raise ValueError("must be true or false")
+
+
+def vocabulary(value, pairs) -> str:
+    """A vocabulary value from its value or its label, ignoring letter case and outer spaces."""
+    pairs = list(pairs)
+    wanted = str(value or "").strip().casefold()
+    for val, label in pairs:
+        if wanted in (val.casefold(), label.casefold()):
+            return val
+    return choice(value, [val for val, _ in pairs])  # raises, naming the allowed values

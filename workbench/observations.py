@@ -1,0 +1,491 @@
+"""Observations: what an analyst saw, graded, and never changed in place.
+
+An observation is an identity (its per-case code, OBS-0007) and a list of versions. Recording adds
+version 1; amending adds a version that supersedes the one before, with who, when and why;
+retracting adds a version marked retracted, with the reason. The current version is the latest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlite_utils
+
+from workbench import audit, fields, imports
+from workbench.access import Actor, Right, authorize
+from workbench.db import next_code, query_one, transaction
+from workbench.errors import Conflict, NotFound, ValidationError
+from workbench.people import account_id_for, person_id_for, subject_id
+from workbench.schemas import Catalog, load_catalog
+from workbench.timeutil import PartialTime, format_local, is_after, now_utc, parse_instant, parse_partial
+
+# The fields a caller (form, CLI, import file) gives. `details` holds the kind's own fields.
+INPUT_FIELDS = (
+    "kind", "five_c", "indicator", "summary", "details", "url", "account", "person", "visibility",
+    "occurred_at", "occurred_precision", "occurred_approximate", "observed_at", "source_type",
+    "grading_scheme", "source_grade", "information_grade", "handling_code", "immediate_risk",
+)  # fmt: skip
+REQUIRED_IMPORT_COLUMNS = ("kind", "indicator", "summary", "source_type", "source_grade", "information_grade", "handling_code")
+# What a version stores, beyond its identity and who recorded it.
+_VERSION_COLUMNS = (
+    "kind", "five_c", "indicator", "summary", "details", "url", "account_id", "person_id", "visibility",
+    "occurred_at", "occurred_precision", "occurred_approximate", "observed_at", "source_type",
+    "grading_scheme", "source_grade", "information_grade", "handling_code", "immediate_risk",
+)  # fmt: skip
+MAX_SUMMARY = 1000
+
+
+def default_grading_scheme() -> str:
+    return os.environ.get("WORKBENCH_GRADING", "3x5x2").strip().lower() or "3x5x2"
+
+
+@dataclass(frozen=True)
+class Observation:
+    code: str
+    version: int
+    kind: str
+    five_c: str
+    indicator: str
+    summary: str
+    details: dict
+    url: str
+    account: str | None  # account code
+    person: str | None  # person code
+    visibility: str
+    occurred: PartialTime
+    observed_at: str
+    source_type: str
+    grading_scheme: str
+    source_grade: str
+    information_grade: str
+    handling_code: str
+    immediate_risk: bool
+    retracted: bool
+    change_reason: str
+    recorded_by: str
+    recorded_at: str
+
+    @property
+    def grade(self) -> str:
+        return grade_text(self.grading_scheme, self.source_grade, self.information_grade, self.handling_code)
+
+    def as_input(self) -> dict:
+        """The fields as a form or import gives them: amend starts from here."""
+        return {
+            "kind": self.kind, "five_c": self.five_c, "indicator": self.indicator, "summary": self.summary,
+            "details": dict(self.details), "url": self.url, "account": self.account or "",
+            "person": self.person or "", "visibility": self.visibility,
+            "occurred_at": self.occurred.at or "", "occurred_precision": self.occurred.precision,
+            "occurred_approximate": self.occurred.approximate, "observed_at": self.observed_at,
+            "source_type": self.source_type, "grading_scheme": self.grading_scheme,
+            "source_grade": self.source_grade, "information_grade": self.information_grade,
+            "handling_code": self.handling_code, "immediate_risk": self.immediate_risk,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ObservationView:
+    current: Observation
+    versions: pd.DataFrame  # every version, oldest first
+
+
+def grade_text(scheme: str, source: str, information: str, handling: str) -> str:
+    """3x5x2 reads '2 / C / P'; the Admiralty code reads 'B2 / P'."""
+    if scheme == "admiralty":
+        return f"{source}{information} / {handling}"
+    return f"{source} / {information} / {handling}"
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def record(db: sqlite_utils.Database, actor: Actor, reference: str, given: dict) -> Observation:
+    access = authorize(db, actor, Right.RECORD, reference)
+    clean = normalise(db, access.case_id, given)
+    with transaction(db):
+        code = _insert(db, actor, access.case_id, clean)
+        audit.record(
+            db, actor.username, "observation.create", case_ref=access.reference, item_code=code,
+            details={"kind": clean["kind"], "immediate_risk": clean["immediate_risk"]},
+        )  # fmt: skip
+    return _load(db, access.case_id, code)
+
+
+def amend(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    reference: str,
+    code: str,
+    given: dict,
+    reason: str,
+    *,
+    expected_version: int | None = None,
+) -> Observation:
+    """Add a version that supersedes the current one. The reason is required and kept."""
+    access = authorize(db, actor, Right.RECORD, reference)
+    current = _load(db, access.case_id, code)
+    errors = {}
+    try:
+        reason = fields.text(reason, max_length=2000)
+    except ValueError as e:
+        errors["reason"] = str(e)
+    try:
+        clean = normalise(db, access.case_id, given)
+    except ValidationError as e:
+        errors.update(e.errors)
+    if errors:
+        raise ValidationError(errors)
+    stored = _stored(db, access.case_id, current)
+    changed = [name for name in _VERSION_COLUMNS if clean[name] != stored[name]]
+    if not changed:
+        raise ValidationError({"observation": "nothing was changed; there is no new version to save"})
+    with transaction(db):
+        latest = _latest_version(db, access.case_id, current.code)
+        _refuse_stale(current, latest, expected_version)
+        _add_version(db, actor, latest["observation_id"], latest["version"] + 1, clean, reason=reason)
+        audit.record(
+            db, actor.username, "observation.amend", case_ref=access.reference, item_code=current.code,
+            details={"version": latest["version"] + 1, "changed": changed}, justification=reason,
+        )  # fmt: skip
+    return _load(db, access.case_id, current.code)
+
+
+def retract(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    reference: str,
+    code: str,
+    reason: str,
+    *,
+    expected_version: int | None = None,
+) -> Observation:
+    """Withdraw an observation: it stays on record, marked retracted, with the reason."""
+    access = authorize(db, actor, Right.RECORD, reference)
+    current = _load(db, access.case_id, code)
+    try:
+        reason = fields.text(reason, max_length=2000)
+    except ValueError as e:
+        raise ValidationError({"reason": str(e)}) from None
+    with transaction(db):
+        latest = _latest_version(db, access.case_id, current.code)
+        _refuse_stale(current, latest, expected_version)
+        stored = _stored(db, access.case_id, current)
+        _add_version(db, actor, latest["observation_id"], latest["version"] + 1, stored, reason=reason, retracted=True)
+        audit.record(
+            db, actor.username, "observation.retract", case_ref=access.reference, item_code=current.code,
+            details={"version": latest["version"] + 1}, justification=reason,
+        )  # fmt: skip
+    return _load(db, access.case_id, current.code)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    count: int
+    codes: list[str]
+
+
+def import_csv(db: sqlite_utils.Database, actor: Actor, reference: str, data: bytes | str, *, max_rows: int = 100_000) -> ImportResult:
+    """Check every row, then record them all in one transaction, or none and say which rows are bad."""
+    access = authorize(db, actor, Right.RECORD, reference)
+    rows = imports.read_rows(data, allowed=INPUT_FIELDS, required=REQUIRED_IMPORT_COLUMNS, max_rows=max_rows)
+    clean_rows = imports.check_all(rows, lambda cells: normalise(db, access.case_id, cells))
+    codes = []
+    with transaction(db):
+        for clean in clean_rows:
+            codes.append(_insert(db, actor, access.case_id, clean))
+        text = data if isinstance(data, str) else imports.decode(data)
+        audit.record(
+            db, actor.username, "observation.import", case_ref=access.reference,
+            details={"count": len(codes), "first": codes[0], "last": codes[-1],
+                     "file_sha256": hashlib.sha256(text.encode()).hexdigest()},
+        )  # fmt: skip
+    return ImportResult(len(codes), codes)
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def list_observations(
+    db: sqlite_utils.Database, actor: Actor, reference: str, *, include_retracted: bool = False
+) -> pd.DataFrame:
+    """The current version of every observation in a case, as stored (codes, ISO UTC times)."""
+    access = authorize(db, actor, Right.VIEW, reference)
+    frame = current_frame(db, access.case_id, include_retracted=include_retracted)
+    audit.record(db, actor.username, "observation.list", case_ref=access.reference, details={"rows": len(frame)})
+    return frame
+
+
+def view(db: sqlite_utils.Database, actor: Actor, reference: str, code: str) -> ObservationView:
+    """One observation with its whole version history."""
+    access = authorize(db, actor, Right.VIEW, reference)
+    current = _load(db, access.case_id, code)
+    versions = _frame(db, "o.case_id = ? AND o.code = ?", (access.case_id, current.code), every_version=True)
+    audit.record(db, actor.username, "observation.view", case_ref=access.reference, item_code=current.code)
+    return ObservationView(current, versions)
+
+
+def current_frame(db: sqlite_utils.Database, case_id: int, *, include_retracted: bool = False) -> pd.DataFrame:
+    """For other domain modules that have authorized already."""
+    frame = _frame(db, "o.case_id = ?", (case_id,))
+    if not include_retracted:
+        frame = frame[frame["retracted"] == 0].reset_index(drop=True)
+    return frame
+
+
+def for_display(frame: pd.DataFrame, catalog: Catalog | None = None) -> pd.DataFrame:
+    """Labels instead of codes and Europe/London times: what a person reads in a table."""
+    catalog = catalog or load_catalog()
+    kinds = catalog.kinds
+
+    def indicator_label(row) -> str:
+        kind = kinds.get(row.kind)
+        found = kind.indicator(row.indicator) if kind else None
+        return found.label if found else row.indicator
+
+    def status(row) -> str:
+        if row.retracted:
+            return "retracted"
+        return f"amended (v{row.version})" if row.version > 1 else "current"
+
+    shown = pd.DataFrame(
+        {
+            "code": frame["code"],
+            "risk": frame["immediate_risk"].map(lambda v: "IMMEDIATE RISK" if v else ""),
+            "kind": frame["kind"].map(lambda k: kinds[k].title if k in kinds else k),
+            "five_c": frame["five_c"].map(lambda v: catalog.label("five_cs", v)),
+            "indicator": [indicator_label(row) for row in frame.itertuples()],
+            "summary": frame["summary"],
+            "account": frame["account"].fillna(""),
+            "occurred": [
+                format_local(r.occurred_at, r.occurred_precision, bool(r.occurred_approximate)) for r in frame.itertuples()
+            ],
+            "observed": frame["observed_at"].map(format_local),
+            "grade": [
+                grade_text(r.grading_scheme, r.source_grade, r.information_grade, r.handling_code) for r in frame.itertuples()
+            ],
+            "source": frame["source_type"].map(lambda v: catalog.label("source_types", v)),
+            "status": [status(row) for row in frame.itertuples()],
+            "recorded_by": frame["recorded_by"],
+        }
+    )
+    return shown
+
+
+# --- checking input ------------------------------------------------------------------------------
+
+
+def normalise(db: sqlite_utils.Database, case_id: int, given: dict, catalog: Catalog | None = None) -> dict:
+    """Check every field and return the version's column values, or raise ValidationError naming
+    each bad field. Vocabulary fields take the value or its label, in any letter case."""
+    catalog = catalog or load_catalog()
+    given = {k: ("" if v is None else v) for k, v in (given or {}).items()}
+    clean: dict = {}
+    errors: dict[str, str] = {}
+
+    def check(name: str, fn):
+        try:
+            clean[name] = fn()
+        except ValidationError as e:
+            errors.update(e.errors)
+        except ValueError as e:
+            errors[name] = str(e)
+
+    check("kind", lambda: fields.vocabulary(given.get("kind"), [(k, v.title) for k, v in catalog.kinds.items()]))
+    kind = catalog.kinds.get(clean.get("kind"))
+    if kind:
+        check("indicator", lambda: fields.vocabulary(given.get("indicator"), [(i.value, i.label) for i in kind.indicators]))
+    if given.get("five_c"):
+        check("five_c", lambda: fields.vocabulary(given["five_c"], catalog.pairs("five_cs")))
+    elif kind and "indicator" in clean:
+        clean["five_c"] = kind.five_c_for(clean["indicator"])
+    check("summary", lambda: fields.text(given.get("summary"), max_length=MAX_SUMMARY))
+    if kind and "indicator" in clean:
+        check("details", lambda: json.dumps(
+            catalog.validate_details(kind.name, clean["indicator"], _details(given.get("details"))),
+            sort_keys=True, ensure_ascii=False,
+        ))  # fmt: skip
+    check("url", lambda: fields.web_url(given.get("url")))
+    if str(given.get("account", "")).strip():
+        check("account_id", lambda: account_id_for(db, case_id, given["account"]))
+        if "account_id" in errors:
+            errors["account"] = errors.pop("account_id")
+    else:
+        clean["account_id"] = None
+    if str(given.get("person", "")).strip():
+        check("person_id", lambda: person_id_for(db, case_id, given["person"]))
+        if "person_id" in errors:
+            errors["person"] = errors.pop("person_id")
+    elif clean.get("account_id"):
+        owner = query_one(db, "SELECT person_id FROM accounts WHERE id = ?", (clean["account_id"],))
+        clean["person_id"] = owner["person_id"] if owner and owner["person_id"] else subject_id(db, case_id)
+    else:
+        clean["person_id"] = subject_id(db, case_id)
+    check("visibility", lambda: fields.vocabulary(given.get("visibility") or "public", catalog.pairs("visibility")))
+    check("source_type", lambda: fields.vocabulary(given.get("source_type"), catalog.pairs("source_types")))
+    check("observed_at", lambda: parse_instant(given["observed_at"]) if given.get("observed_at") else now_utc())
+    check("occurred", lambda: parse_partial(
+        str(given.get("occurred_at", "")), given.get("occurred_precision") or None,
+        fields.boolean(given.get("occurred_approximate")),
+    ))  # fmt: skip
+    if "occurred" in errors:
+        errors["occurred_at"] = errors.pop("occurred")
+    check("grading_scheme", lambda: fields.choice(given.get("grading_scheme") or default_grading_scheme(), catalog.gradings))
+    scheme = catalog.gradings.get(clean.get("grading_scheme"))
+    if scheme:
+        check("source_grade", lambda: fields.vocabulary(given.get("source_grade"), [(c.value, c.label) for c in scheme.source]))
+        check("information_grade", lambda: fields.vocabulary(given.get("information_grade"), [(c.value, c.label) for c in scheme.information]))
+    check("handling_code", lambda: fields.vocabulary(given.get("handling_code"), [(c.value, c.label) for c in catalog.handling]))
+    check("immediate_risk", lambda: int(fields.boolean(given.get("immediate_risk"))))
+    _check_times(clean, errors)
+    unknown = sorted(set(given) - set(INPUT_FIELDS))
+    if unknown:
+        errors[unknown[0]] = "is not an observation field"
+    if errors:
+        raise ValidationError(errors)
+    occurred: PartialTime = clean.pop("occurred")
+    clean["occurred_at"], clean["occurred_precision"] = occurred.at, occurred.precision
+    clean["occurred_approximate"] = int(occurred.approximate)
+    return {name: clean[name] for name in _VERSION_COLUMNS}
+
+
+def _check_times(clean: dict, errors: dict) -> None:
+    observed = clean.get("observed_at")
+    if observed and is_after(observed, now_utc()):
+        errors["observed_at"] = "is in the future"
+    occurred = clean.get("occurred")
+    if observed and occurred and occurred.at and is_after(occurred.at, observed):
+        errors["occurred_at"] = "is after observed_at: it cannot have been seen before it happened"
+
+
+def _details(value) -> dict:
+    if isinstance(value, dict):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        return {}
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValidationError({"details": f"is not valid JSON ({e.msg} at character {e.pos})"}) from None
+    if not isinstance(parsed, dict):
+        raise ValidationError({"details": 'must be a JSON object such as {"field": "value"}'})
+    return parsed
+
+
+# --- storage -------------------------------------------------------------------------------------
+
+
+def _insert(db: sqlite_utils.Database, actor: Actor, case_id: int, clean: dict) -> str:
+    code = next_code(db, "observations", case_id, "OBS")
+    now = now_utc()
+    observation_id = db.execute(
+        "INSERT INTO observations (case_id, code, created_by, created_at) VALUES (?, ?, ?, ?)",
+        (case_id, code, actor.id, now),
+    ).lastrowid
+    _add_version(db, actor, observation_id, 1, clean, reason="", recorded_at=now)
+    return code
+
+
+def _add_version(
+    db, actor: Actor, observation_id: int, version: int, clean: dict, *, reason: str,
+    retracted: bool = False, recorded_at: str | None = None,
+) -> None:  # fmt: skip
+    row = {name: clean[name] for name in _VERSION_COLUMNS}
+    row.update(
+        observation_id=observation_id, version=version, retracted=int(retracted), change_reason=reason,
+        recorded_by=actor.id, recorded_at=recorded_at or now_utc(),
+    )  # fmt: skip
+    names = ", ".join(row)
+    db.execute(f"INSERT INTO observation_versions ({names}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))  # noqa: S608
+
+
+def _latest_version(db, case_id: int, code: str) -> dict:
+    row = query_one(
+        db,
+        """SELECT v.observation_id, v.version, v.retracted FROM observations o
+           JOIN observation_versions v ON v.observation_id = o.id
+           WHERE o.case_id = ? AND o.code = ? ORDER BY v.version DESC LIMIT 1""",
+        (case_id, code),
+    )
+    if not row:
+        raise NotFound(f"Observation {code} not found.")
+    return row
+
+
+def _refuse_stale(current: Observation, latest: dict, expected_version: int | None) -> None:
+    if latest["retracted"]:
+        raise Conflict(f"{current.code} is retracted; a retracted observation cannot change.")
+    if expected_version is not None and latest["version"] != expected_version:
+        raise Conflict(
+            f"{current.code} changed since you opened it (now version {latest['version']}); reopen it and try again."
+        )
+
+
+def _stored(db, case_id: int, obs: Observation) -> dict:
+    """The version's column values of an observation (ids, not codes), for comparing and copying."""
+    row = query_one(
+        db,
+        f"""SELECT {", ".join("v." + c for c in _VERSION_COLUMNS)} FROM observations o
+            JOIN observation_versions v ON v.observation_id = o.id
+            WHERE o.case_id = ? AND o.code = ? AND v.version = ?""",  # noqa: S608
+        (case_id, obs.code, obs.version),
+    )
+    return row
+
+
+def _load(db, case_id: int, code: str) -> Observation:
+    wanted = str(code or "").strip().upper()
+    frame = _frame(db, "o.case_id = ? AND o.code = ?", (case_id, wanted))
+    if frame.empty:
+        raise NotFound(f"Observation {wanted[:40]} not found.")
+    return _from_row(frame.iloc[0].to_dict())
+
+
+_FRAME_COLUMNS = [
+    "code", "version", "kind", "five_c", "indicator", "summary", "details", "url", "account", "person",
+    "visibility", "occurred_at", "occurred_precision", "occurred_approximate", "observed_at", "source_type",
+    "grading_scheme", "source_grade", "information_grade", "handling_code", "immediate_risk", "retracted",
+    "change_reason", "recorded_by", "recorded_at",
+]  # fmt: skip
+
+
+def _frame(db, where: str, params: tuple, *, every_version: bool = False) -> pd.DataFrame:
+    latest_only = (
+        "" if every_version else "AND v.version = (SELECT MAX(version) FROM observation_versions WHERE observation_id = o.id)"
+    )
+    rows = db.query(
+        f"""
+        SELECT o.code, v.version, v.kind, v.five_c, v.indicator, v.summary, v.details, v.url,
+               a.code AS account, p.code AS person, v.visibility, v.occurred_at, v.occurred_precision,
+               v.occurred_approximate, v.observed_at, v.source_type, v.grading_scheme, v.source_grade,
+               v.information_grade, v.handling_code, v.immediate_risk, v.retracted, v.change_reason,
+               u.username AS recorded_by, v.recorded_at
+        FROM observations o
+        JOIN observation_versions v ON v.observation_id = o.id {latest_only}
+        LEFT JOIN accounts a ON a.id = v.account_id
+        LEFT JOIN people p ON p.id = v.person_id
+        JOIN users u ON u.id = v.recorded_by
+        WHERE {where}
+        ORDER BY o.id, v.version
+        """,  # noqa: S608
+        params,
+    )
+    return pd.DataFrame(list(rows), columns=_FRAME_COLUMNS)
+
+
+def _from_row(row: dict) -> Observation:
+    return Observation(
+        code=row["code"], version=int(row["version"]), kind=row["kind"], five_c=row["five_c"],
+        indicator=row["indicator"], summary=row["summary"], details=json.loads(row["details"]),
+        url=row["url"], account=row["account"], person=row["person"], visibility=row["visibility"],
+        occurred=PartialTime(row["occurred_at"], row["occurred_precision"], bool(row["occurred_approximate"])),
+        observed_at=row["observed_at"], source_type=row["source_type"], grading_scheme=row["grading_scheme"],
+        source_grade=row["source_grade"], information_grade=row["information_grade"],
+        handling_code=row["handling_code"], immediate_risk=bool(row["immediate_risk"]),
+        retracted=bool(row["retracted"]), change_reason=row["change_reason"],
+        recorded_by=row["recorded_by"], recorded_at=row["recorded_at"],
+    )  # fmt: skip

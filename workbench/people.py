@@ -1,0 +1,174 @@
+"""People in a case (the child, persons of concern, associates, family) and their platform accounts."""
+
+from __future__ import annotations
+
+import string
+
+import pandas as pd
+import sqlite_utils
+
+from workbench import audit, fields
+from workbench.access import Actor, Right, authorize
+from workbench.db import next_code, query_one, transaction
+from workbench.errors import NotFound, ValidationError
+from workbench.schemas import load_catalog
+from workbench.timeutil import now_utc
+
+
+def add_person(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    reference: str,
+    name: str,
+    role: str,
+    *,
+    pseudonym: str = "",
+    notes: str = "",
+) -> str:
+    """Add a person; returns their code (P-0002). Without a pseudonym they get the next letter:
+    Person B, Person C, … (the child is Child A), so exports can hide names consistently."""
+    access = authorize(db, actor, Right.RECORD, reference)
+    catalog = load_catalog()
+    clean, errors = {}, {}
+    for field, check in {
+        "name": lambda: fields.text(name, max_length=200, single_line=True),
+        "role": lambda: fields.choice(role, [r for r in catalog.values("person_roles") if r != "subject"]),
+        "pseudonym": lambda: fields.text(pseudonym, required=False, max_length=60, single_line=True),
+        "notes": lambda: fields.text(notes, required=False, max_length=4000),
+    }.items():
+        try:
+            clean[field] = check()
+        except ValueError as e:
+            errors[field] = str(e)
+    if errors:
+        raise ValidationError(errors)
+    with transaction(db):
+        code = next_code(db, "people", access.case_id, "P")
+        if not clean["pseudonym"]:
+            clean["pseudonym"] = f"Person {_letter(int(code.split('-')[1]) - 1)}"
+        db.table("people").insert(
+            {"case_id": access.case_id, "code": code, **clean, "created_by": actor.id, "created_at": now_utc()}
+        )
+        audit.record(db, actor.username, "person.create", case_ref=access.reference, item_code=code)
+    return code
+
+
+def add_account(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    reference: str,
+    platform: str,
+    handle: str,
+    *,
+    url: str = "",
+    person: str = "",
+    notes: str = "",
+) -> str:
+    """Add a platform account, optionally whose it is (a person's code); returns its code (AC-0001)."""
+    access = authorize(db, actor, Right.RECORD, reference)
+    clean, errors = {}, {}
+    for field, check in {
+        "platform": lambda: fields.text(platform, max_length=60, single_line=True),
+        "handle": lambda: fields.text(handle, max_length=200, single_line=True),
+        "url": lambda: fields.web_url(url),
+        "notes": lambda: fields.text(notes, required=False, max_length=4000),
+    }.items():
+        try:
+            clean[field] = check()
+        except ValueError as e:
+            errors[field] = str(e)
+    person_id = None
+    if person:
+        try:
+            person_id = person_id_for(db, access.case_id, person)
+        except ValueError as e:
+            errors["person"] = str(e)
+    if errors:
+        raise ValidationError(errors)
+    with transaction(db):
+        taken = query_one(
+            db,
+            "SELECT code FROM accounts WHERE case_id = ? AND platform = ? AND handle = ?",
+            (access.case_id, clean["platform"], clean["handle"]),
+        )
+        if taken:
+            raise ValidationError({"handle": f"this case already has that account as {taken['code']}"})
+        code = next_code(db, "accounts", access.case_id, "AC")
+        db.table("accounts").insert(
+            {
+                "case_id": access.case_id,
+                "code": code,
+                "person_id": person_id,
+                **clean,
+                "created_by": actor.id,
+                "created_at": now_utc(),
+            }
+        )
+        audit.record(db, actor.username, "account.create", case_ref=access.reference, item_code=code)
+    return code
+
+
+def list_people(db: sqlite_utils.Database, actor: Actor, reference: str) -> pd.DataFrame:
+    access = authorize(db, actor, Right.VIEW, reference)
+    audit.record(db, actor.username, "person.list", case_ref=access.reference)
+    return people_frame(db, access.case_id)
+
+
+def list_accounts(db: sqlite_utils.Database, actor: Actor, reference: str) -> pd.DataFrame:
+    access = authorize(db, actor, Right.VIEW, reference)
+    audit.record(db, actor.username, "account.list", case_ref=access.reference)
+    return accounts_frame(db, access.case_id)
+
+
+# --- for other domain modules (the caller has authorized) ---------------------------------------
+
+
+def people_frame(db: sqlite_utils.Database, case_id: int) -> pd.DataFrame:
+    columns = ["code", "name", "pseudonym", "role", "notes"]
+    rows = db.query(f"SELECT {', '.join(columns)} FROM people WHERE case_id = ? ORDER BY code", (case_id,))  # noqa: S608
+    return pd.DataFrame(list(rows), columns=columns)
+
+
+def accounts_frame(db: sqlite_utils.Database, case_id: int) -> pd.DataFrame:
+    rows = db.query(
+        """SELECT a.code, a.platform, a.handle, a.url, p.code AS person, p.name AS person_name, a.notes
+           FROM accounts a LEFT JOIN people p ON p.id = a.person_id
+           WHERE a.case_id = ? ORDER BY a.code""",
+        (case_id,),
+    )
+    return pd.DataFrame(list(rows), columns=["code", "platform", "handle", "url", "person", "person_name", "notes"])
+
+
+def person_id_for(db: sqlite_utils.Database, case_id: int, code: str) -> int:
+    row = query_one(db, "SELECT id FROM people WHERE case_id = ? AND code = ?", (case_id, str(code).strip().upper()))
+    if not row:
+        raise ValueError(f"no person {str(code)[:40]!r} in this case")
+    return row["id"]
+
+
+def account_id_for(db: sqlite_utils.Database, case_id: int, code_or_handle: str) -> int:
+    """An account by its code (AC-0002) or, when unambiguous, its handle."""
+    wanted = str(code_or_handle).strip()
+    rows = list(
+        db.query(
+            "SELECT id FROM accounts WHERE case_id = ? AND (code = ? OR handle = ?)",
+            (case_id, wanted.upper(), wanted),
+        )
+    )
+    if len(rows) == 1:
+        return rows[0]["id"]
+    if not rows:
+        raise ValueError(f"no account {wanted[:60]!r} in this case")
+    raise ValueError(f"{wanted[:60]!r} matches several accounts; use the account code")
+
+
+def subject_id(db: sqlite_utils.Database, case_id: int) -> int:
+    row = query_one(db, "SELECT id FROM people WHERE case_id = ? AND role = 'subject' ORDER BY id LIMIT 1", (case_id,))
+    if not row:
+        raise NotFound("The case has no subject person.")
+    return row["id"]
+
+
+def _letter(index: int) -> str:
+    letters = string.ascii_uppercase
+    return letters[index] if index < 26 else letters[index // 26 - 1] + letters[index % 26]

@@ -1,0 +1,144 @@
+"""Time: stored as ISO 8601 UTC, shown in Europe/London, with its precision kept.
+
+When something happened is often known only roughly ("March 2026", "about a week ago"), so a
+partial time is stored as the first instant of the period it names (local time, converted to UTC)
+with a precision and an approximate flag. Nothing here invents a time the user did not give.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+PRECISIONS = ("exact", "day", "month", "year", "unknown")
+_ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
+_APPROXIMATE_PREFIX = re.compile(r"^\s*(~|c\.|ca\.|circa|approx\.?|about)\s*", re.IGNORECASE)
+_YEAR = re.compile(r"^\d{4}$")
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class PartialTime:
+    """A time that may be unknown or known only to the year, month or day."""
+
+    at: str | None  # ISO 8601 UTC of the first instant of the period, None when unknown
+    precision: str = "exact"
+    approximate: bool = False
+
+    @classmethod
+    def unknown(cls) -> PartialTime:
+        return cls(at=None, precision="unknown", approximate=False)
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).strftime(_ISO_UTC)
+
+
+def to_iso_utc(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LONDON)
+    return moment.astimezone(UTC).strftime(_ISO_UTC)
+
+
+def from_iso_utc(text: str) -> datetime:
+    return datetime.strptime(text, _ISO_UTC).replace(tzinfo=UTC)
+
+
+def parse_instant(text: str) -> str:
+    """An exact moment as ISO UTC. Without an offset the time is taken as Europe/London."""
+    cleaned = (text or "").strip()
+    if not cleaned:
+        raise ValueError("a date and time is needed")
+    try:
+        moment = datetime.fromisoformat(cleaned.replace(" ", "T", 1) if "T" not in cleaned else cleaned)
+    except ValueError:
+        raise ValueError(
+            f"{_clip(cleaned)!r} is not a date and time; use e.g. 2026-03-14 10:30 or 2026-03-14T10:30Z"
+        ) from None
+    return to_iso_utc(moment)
+
+
+def parse_partial(text: str | None, precision: str | None = None, approximate: bool = False) -> PartialTime:
+    """Read what a user typed: '', 'unknown', '2026', '2026-03', '2026-03-14', '2026-03-14 10:30',
+    any of them after '~' or 'c.' for approximate. An explicit precision truncates to it."""
+    cleaned = (text or "").strip()
+    match = _APPROXIMATE_PREFIX.match(cleaned)
+    if match:
+        approximate = True
+        cleaned = cleaned[match.end():]
+    if precision and precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}")
+    if not cleaned or cleaned.lower() == "unknown" or precision == "unknown":
+        return PartialTime.unknown()
+    try:
+        if _YEAR.match(cleaned):
+            local, found = datetime(int(cleaned), 1, 1), "year"
+        elif _MONTH.match(cleaned):
+            year, month = map(int, cleaned.split("-"))
+            local, found = datetime(year, month, 1), "month"
+        elif _DAY.match(cleaned):
+            local, found = datetime.combine(date.fromisoformat(cleaned), datetime.min.time()), "day"
+        else:
+            local, found = from_iso_utc(parse_instant(cleaned)).astimezone(LONDON), "exact"
+    except ValueError:
+        raise ValueError(
+            f"{_clip(cleaned)!r} is not a date; use 2026, 2026-03, 2026-03-14 or 2026-03-14 10:30, "
+            "with ~ in front when approximate, or leave empty when unknown"
+        ) from None
+    chosen = precision or found
+    if PRECISIONS.index(chosen) < PRECISIONS.index(found):
+        raise ValueError(f"{_clip(cleaned)!r} is not precise enough for precision {chosen!r}")
+    return PartialTime(at=to_iso_utc(_truncate(local, chosen)), precision=chosen, approximate=approximate)
+
+
+def _truncate(moment: datetime, precision: str) -> datetime:
+    local = moment.astimezone(LONDON).replace(tzinfo=None) if moment.tzinfo else moment
+    if precision == "year":
+        return local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    if precision == "month":
+        return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if precision == "day":
+        return local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return moment
+
+
+def local(iso: str) -> datetime:
+    return from_iso_utc(iso).astimezone(LONDON)
+
+
+def format_local(iso: str | None, precision: str = "exact", approximate: bool = False) -> str:
+    """How a person reads the time: in Europe/London, no finer than it is known."""
+    if not iso or precision == "unknown":
+        return "unknown"
+    moment = local(iso)
+    text = {
+        "year": moment.strftime("%Y"),
+        "month": moment.strftime("%b %Y"),
+        "day": moment.strftime("%d %b %Y"),
+    }.get(precision, moment.strftime("%d %b %Y %H:%M"))
+    return f"~{text}" if approximate else text
+
+
+def to_input_text(iso: str | None, precision: str = "exact", approximate: bool = False) -> str:
+    """The text that parse_partial reads back to the same PartialTime (for amend forms)."""
+    if not iso or precision == "unknown":
+        return ""
+    moment = local(iso)
+    text = {
+        "year": moment.strftime("%Y"),
+        "month": moment.strftime("%Y-%m"),
+        "day": moment.strftime("%Y-%m-%d"),
+    }.get(precision, moment.strftime("%Y-%m-%d %H:%M"))
+    return f"~{text}" if approximate else text
+
+
+def is_after(later: str, earlier: str, slack: timedelta = timedelta(minutes=5)) -> bool:
+    return from_iso_utc(later) > from_iso_utc(earlier) + slack
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
