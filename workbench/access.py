@@ -164,17 +164,21 @@ def create_user(
     with transaction(db):
         if query_one(db, "SELECT id FROM users WHERE username = ?", (username,)):
             raise ValidationError({"username": f"{username} is taken"})
-        user_id = db.table("users").insert(
-            {
-                "username": username,
-                "display_name": display_name or username,
-                "role": role,
-                "password_hash": _hasher.hash(password),
-                "active": 1,
-                "must_change_password": int(must_change_password),
-                "created_at": now_utc(),
-            }
-        ).last_pk
+        user_id = (
+            db.table("users")
+            .insert(
+                {
+                    "username": username,
+                    "display_name": display_name or username,
+                    "role": role,
+                    "password_hash": _hasher.hash(password),
+                    "active": 1,
+                    "must_change_password": int(must_change_password),
+                    "created_at": now_utc(),
+                }
+            )
+            .last_pk
+        )
         audit.record(db, actor.username, "user.create", item_code=username, details={"role": role})
     return Actor(user_id, username, display_name or username, role)
 

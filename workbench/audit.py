@@ -1,8 +1,9 @@
 """The audit log: every view, change and sign-in, each row chained to the one before.
 
 Each row's hash is SHA-256 over the previous row's hash and the row's own canonical content, so
-editing or deleting any row breaks the chain from that row on. Events are written inside the
-caller's transaction: the change and its trace commit together or not at all.
+editing or deleting any row breaks the chain from that row on; the head row (newest seq and hash)
+shows when the newest rows were cut off. Events are written inside the caller's transaction: the
+change and its trace commit together or not at all.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def record(
             " :item_code, :details, :justification, :prev_hash, :hash)",
             row,
         )
+        db.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (row["seq"], row["hash"]))
         return row["seq"]
 
 
@@ -83,4 +85,7 @@ def verify(db: sqlite_utils.Database) -> ChainReport:
         if chain_hash(prev_hash, row) != row["hash"]:
             return ChainReport(False, count, row["seq"], "its content does not match its hash")
         prev_hash, expected_seq, count = row["hash"], expected_seq + 1, count + 1
+    head = query_one(db, "SELECT seq, hash FROM audit_head WHERE id = 1")
+    if head is None or head["seq"] != count or head["hash"] != prev_hash:
+        return ChainReport(False, count, count + 1, "events after it are missing: the log ends before its head")
     return ChainReport(True, count)

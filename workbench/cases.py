@@ -80,17 +80,21 @@ def create_case(
     with transaction(db):
         if query_one(db, "SELECT id FROM cases WHERE reference = ?", (clean["reference"],)):
             raise ValidationError({"reference": f"{clean['reference']} is already in use"})
-        case_id = db.table("cases").insert(
-            {
-                "reference": clean["reference"],
-                "title": clean["title"],
-                "subject_pseudonym": clean["subject_pseudonym"],
-                "status": "open",
-                "lead_user_id": lead_user.id,
-                "created_by": actor.id,
-                "created_at": now,
-            }
-        ).last_pk
+        case_id = (
+            db.table("cases")
+            .insert(
+                {
+                    "reference": clean["reference"],
+                    "title": clean["title"],
+                    "subject_pseudonym": clean["subject_pseudonym"],
+                    "status": "open",
+                    "lead_user_id": lead_user.id,
+                    "created_by": actor.id,
+                    "created_at": now,
+                }
+            )
+            .last_pk
+        )
         members = [(lead_user, "lead")]
         if not actor.is_system and actor.id != lead_user.id and actor.role == "analyst":
             members.append((actor, "analyst"))
@@ -111,7 +115,10 @@ def create_case(
             }
         )
         audit.record(
-            db, actor.username, "case.create", case_ref=clean["reference"],
+            db,
+            actor.username,
+            "case.create",
+            case_ref=clean["reference"],
             details={"title": clean["title"], "lead": lead_user.username},
         )
     return CaseAccess(case_id, clean["reference"], clean["title"], clean["subject_pseudonym"], "open", "lead")
@@ -136,8 +143,12 @@ def add_member(db: sqlite_utils.Database, actor: Actor, reference: str, username
             pk=("case_id", "user_id"),
         )
         audit.record(
-            db, actor.username, "case.member.set", case_ref=access.reference,
-            item_code=user.username, details={"role": role},
+            db,
+            actor.username,
+            "case.member.set",
+            case_ref=access.reference,
+            item_code=user.username,
+            details={"role": role},
         )
 
 
@@ -212,4 +223,3 @@ def overview(db: sqlite_utils.Database, actor: Actor, reference: str) -> CaseOve
         immediate_risk=int(live["immediate_risk"].sum()) if len(live) else 0,
         facts=facts,
     )
-

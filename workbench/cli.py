@@ -61,16 +61,23 @@ class _Context:
 pass_context = click.make_pass_decorator(_Context)
 as_option = click.option("--as", "as_user", required=True, metavar="USERNAME", help="The user the command acts as.")
 format_option = click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
     help="table for reading, csv for a spreadsheet (formula-safe), json for programs.",
-)  # fmt: skip
+)
 
 
 @click.group(cls=_Group)
 @click.option(
-    "--home", type=click.Path(file_okay=False), default=None, envvar="WORKBENCH_HOME",
+    "--home",
+    type=click.Path(file_okay=False),
+    default=None,
+    envvar="WORKBENCH_HOME",
     help="Folder holding the database and evidence store (default: $WORKBENCH_HOME or ./workbench-data).",
-)  # fmt: skip
+)
 @click.version_option(package_name="safeguarding-workbench")
 @click.pass_context
 def main(ctx: click.Context, home: str | None) -> None:
@@ -153,7 +160,9 @@ def case_member() -> None:
 @case_member.command("add")
 @click.argument("reference")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["analyst", "reviewer", "lead"]), required=True, help="Their part in the case.")
+@click.option(
+    "--role", type=click.Choice(["analyst", "reviewer", "lead"]), required=True, help="Their part in the case."
+)
 @pass_context
 def case_member_add(c: _Context, reference: str, username: str, role: str) -> None:
     """Add a user to a case, or change their part in it."""
@@ -182,7 +191,10 @@ def person() -> None:
 @click.argument("reference")
 @click.option("--name", required=True, help="Name or description of the person.")
 @click.option(
-    "--role", required=True, type=click.Choice(["person_of_concern", "associate", "family", "other"]), help="Their part."
+    "--role",
+    required=True,
+    type=click.Choice(["person_of_concern", "associate", "family", "other"]),
+    help="Their part.",
 )
 @click.option("--pseudonym", default="", help="Defaults to the next free letter: Person B, Person C, ...")
 @click.option("--notes", default="", help="Free text.")
@@ -253,12 +265,18 @@ def observation() -> None:
 @click.option("--indicator", required=True, help="One of the kind's indicators (value or label).")
 @click.option("--summary", required=True, help="One or two sentences: what was seen.")
 @click.option("--details", default="{}", help="The kind's own fields as a JSON object.")
-@click.option("--five-c", default="", help="Content, Conduct, Contact, Commercialisation or Communities (default: the kind's).")
+@click.option(
+    "--five-c", default="", help="Content, Conduct, Contact, Commercialisation or Communities (default: the kind's)."
+)
 @click.option("--url", default="", help="Where it was seen.")
 @click.option("--account", "account_ref", default="", help="The account's code (AC-0001) or handle.")
-@click.option("--person", "person_code", default="", help="Whom it is about (default: the account's owner, else the child).")
+@click.option(
+    "--person", "person_code", default="", help="Whom it is about (default: the account's owner, else the child)."
+)
 @click.option("--visibility", default="public", show_default=True, help="public, friends_only or supplied.")
-@click.option("--occurred-at", default="", help="When it was posted or happened: 2026, 2026-03, 2026-03-14, ~2026-03-14 10:30.")
+@click.option(
+    "--occurred-at", default="", help="When it was posted or happened: 2026, 2026-03, 2026-03-14, ~2026-03-14 10:30."
+)
 @click.option("--observed-at", default="", help="When you saw it (default: now).")
 @click.option("--source-type", required=True, help="analyst_viewed, supplied_parent_carer, supplied_police, ...")
 @click.option("--source-grade", required=True, help="3x5x2: 1, 2 or 3. Admiralty: A-F.")

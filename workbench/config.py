@@ -28,9 +28,7 @@ class Settings:
         home_path = Path(home or os.environ.get("WORKBENCH_HOME") or "workbench-data")
         scheme = os.environ.get("WORKBENCH_GRADING", "3x5x2").strip().lower()
         if scheme not in GRADING_SCHEMES:
-            raise ValueError(
-                f"WORKBENCH_GRADING must be one of {', '.join(GRADING_SCHEMES)}, not {scheme!r}"
-            )
+            raise ValueError(f"WORKBENCH_GRADING must be one of {', '.join(GRADING_SCHEMES)}, not {scheme!r}")
         return cls(
             home=home_path.resolve(),
             grading_scheme=scheme,

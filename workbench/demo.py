@@ -40,22 +40,40 @@ def load_demo(db: sqlite_utils.Database, directory: Path = DEMO_DIR) -> bool:
         for user in spec["users"]:
             if not query_one(db, "SELECT id FROM users WHERE username = ?", (user["username"],)):
                 access.create_user(
-                    db, access.SYSTEM, user["username"], user["role"], user["password"], display_name=user["display_name"]
+                    db,
+                    access.SYSTEM,
+                    user["username"],
+                    user["role"],
+                    user["password"],
+                    display_name=user["display_name"],
                 )
         lead = access.user_by_name(db, case["lead"])
         cases.create_case(
-            db, access.SYSTEM, case["reference"], case["title"], subject_pseudonym=case["subject_pseudonym"], lead=lead.username
+            db,
+            access.SYSTEM,
+            case["reference"],
+            case["title"],
+            subject_pseudonym=case["subject_pseudonym"],
+            lead=lead.username,
         )
         for member in case["members"]:
             cases.add_member(db, access.SYSTEM, case["reference"], member["username"], member["role"])
         analyst = access.user_by_name(db, case["recorded_by"])
         for person in spec["people"]:
-            people.add_person(db, analyst, case["reference"], person["name"], person["role"], notes=person.get("notes", ""))
+            people.add_person(
+                db, analyst, case["reference"], person["name"], person["role"], notes=person.get("notes", "")
+            )
         for account in spec["accounts"]:
             people.add_account(
-                db, analyst, case["reference"], account["platform"], account["handle"],
-                url=account.get("url", ""), person=account.get("person", ""), notes=account.get("notes", ""),
-            )  # fmt: skip
+                db,
+                analyst,
+                case["reference"],
+                account["platform"],
+                account["handle"],
+                url=account.get("url", ""),
+                person=account.get("person", ""),
+                notes=account.get("notes", ""),
+            )
         facts.import_csv(db, analyst, case["reference"], (directory / "facts.csv").read_bytes())
         observations.import_csv(db, analyst, case["reference"], (directory / "observations.csv").read_bytes())
     return True

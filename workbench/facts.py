@@ -6,7 +6,6 @@ are special-category data (UK GDPR art. 9; DPA 2018 Sch.1 para 18) and are marke
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
 import pandas as pd
@@ -31,29 +30,38 @@ def add_fact(db: sqlite_utils.Database, actor: Actor, reference: str, given: dic
     with transaction(db):
         code = _insert(db, actor, access.case_id, clean)
         audit.record(
-            db, actor.username, "fact.create", case_ref=access.reference, item_code=code,
+            db,
+            actor.username,
+            "fact.create",
+            case_ref=access.reference,
+            item_code=code,
             details={"attribute": clean["attribute"]},
-        )  # fmt: skip
+        )
     return code
 
 
-def import_csv(db: sqlite_utils.Database, actor: Actor, reference: str, data: bytes | str, *, max_rows: int = 100_000) -> list[str]:
+def import_csv(
+    db: sqlite_utils.Database, actor: Actor, reference: str, data: bytes | str, *, max_rows: int = 100_000
+) -> list[str]:
     """Check every row, then record them all in one transaction, or none and name the bad rows."""
     access = authorize(db, actor, Right.RECORD, reference)
     rows = imports.read_rows(data, allowed=INPUT_FIELDS, required=REQUIRED_FIELDS, max_rows=max_rows)
     clean_rows = imports.check_all(rows, lambda cells: normalise(db, access.case_id, cells))
     with transaction(db):
         codes = [_insert(db, actor, access.case_id, clean) for clean in clean_rows]
-        text = data if isinstance(data, str) else imports.decode(data)
         audit.record(
-            db, actor.username, "fact.import", case_ref=access.reference,
-            details={"count": len(codes), "first": codes[0], "last": codes[-1],
-                     "file_sha256": hashlib.sha256(text.encode()).hexdigest()},
-        )  # fmt: skip
+            db,
+            actor.username,
+            "fact.import",
+            case_ref=access.reference,
+            details={"count": len(codes), "first": codes[0], "last": codes[-1], "file_sha256": imports.sha256_of(data)},
+        )
     return codes
 
 
-def list_facts(db: sqlite_utils.Database, actor: Actor, reference: str, *, include_retracted: bool = False) -> pd.DataFrame:
+def list_facts(
+    db: sqlite_utils.Database, actor: Actor, reference: str, *, include_retracted: bool = False
+) -> pd.DataFrame:
     access = authorize(db, actor, Right.VIEW, reference)
     frame = facts_frame(db, access.case_id, include_retracted=include_retracted)
     audit.record(db, actor.username, "fact.list", case_ref=access.reference, details={"rows": len(frame)})
@@ -79,9 +87,20 @@ def facts_frame(db: sqlite_utils.Database, case_id: int, *, include_retracted: b
         (case_id,),
     )
     columns = [
-        "code", "person", "pseudonym", "attribute", "value", "source_agency", "source_reference",
-        "valid_from", "valid_to", "version", "retracted", "recorded_by", "recorded_at",
-    ]  # fmt: skip
+        "code",
+        "person",
+        "pseudonym",
+        "attribute",
+        "value",
+        "source_agency",
+        "source_reference",
+        "valid_from",
+        "valid_to",
+        "version",
+        "retracted",
+        "recorded_by",
+        "recorded_at",
+    ]
     frame = pd.DataFrame(list(rows), columns=columns)
     frame["special_category"] = frame["attribute"].isin(special)
     if not include_retracted:
@@ -129,16 +148,20 @@ def _person(db, case_id: int, wanted: str) -> int:
     wanted = wanted.strip()
     if not wanted:
         raise ValueError("is required")
-    row = query_one(
-        db,
-        """SELECT id FROM people WHERE case_id = ?
-           AND (code = upper(?) OR pseudonym = ? COLLATE NOCASE OR name = ? COLLATE NOCASE)
-           ORDER BY code LIMIT 1""",
-        (case_id, wanted, wanted, wanted),
+    by_code = query_one(db, "SELECT id FROM people WHERE case_id = ? AND code = upper(?)", (case_id, wanted))
+    if by_code:
+        return by_code["id"]
+    rows = list(
+        db.query(
+            "SELECT id FROM people WHERE case_id = ? AND (pseudonym = ? COLLATE NOCASE OR name = ? COLLATE NOCASE)",
+            (case_id, wanted, wanted),
+        )
     )
-    if not row:
+    if len(rows) > 1:
+        raise ValueError(f"{wanted[:40]!r} matches several people; use the person's code")
+    if not rows:
         raise ValueError(f"no person {wanted[:40]!r} in this case")
-    return row["id"]
+    return rows[0]["id"]
 
 
 def _date(text: str) -> str:

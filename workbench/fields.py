@@ -51,18 +51,14 @@ def is_web_url(value: str) -> bool:
 def reference(value) -> str:
     cleaned = text(value, max_length=40, single_line=True)
     if not REFERENCE_PATTERN.match(cleaned):
-        raise ValueError(
-            "must be 1-40 letters, digits or / _ . - and start with a letter or digit"
-        )
+        raise ValueError("must be 1-40 letters, digits or / _ . - and start with a letter or digit")
     return cleaned
 
 
 def username(value) -> str:
     cleaned = text(value, max_length=64, single_line=True).lower()
     if not USERNAME_PATTERN.match(cleaned):
-        raise ValueError(
-            "must be 2-64 lower-case letters, digits or . _ @ - and start with a letter or digit"
-        )
+        raise ValueError("must be 2-64 lower-case letters, digits or . _ @ - and start with a letter or digit")
     return cleaned
 
 

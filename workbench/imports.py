@@ -6,6 +6,7 @@ Row numbers are the ones a spreadsheet shows: the header is row 1, the first rec
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Callable, Iterable
 
@@ -20,11 +21,19 @@ class ImportRejected(ValidationError):
     def __init__(self, row_errors: dict[str, dict[str, str]]):
         self.row_errors = row_errors
         super().__init__(
-            {where: "; ".join(f"{field}: {reason}" for field, reason in errs.items()) for where, errs in row_errors.items()}
+            {
+                where: "; ".join(f"{field}: {reason}" for field, reason in errs.items())
+                for where, errs in row_errors.items()
+            }
         )
 
     def lines(self) -> list[str]:
         return [f"{where}: {text}" for where, text in self.errors.items()]
+
+
+def sha256_of(data: bytes | str) -> str:
+    """The hash of the file exactly as received (for the audit event)."""
+    return hashlib.sha256(data if isinstance(data, bytes) else data.encode("utf-8")).hexdigest()
 
 
 def decode(data: bytes | str) -> str:

@@ -7,10 +7,10 @@ retracting adds a version marked retracted, with the reason. The current version
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pandas as pd
 import sqlite_utils
@@ -25,17 +25,57 @@ from workbench.timeutil import PartialTime, format_local, is_after, now_utc, par
 
 # The fields a caller (form, CLI, import file) gives. `details` holds the kind's own fields.
 INPUT_FIELDS = (
-    "kind", "five_c", "indicator", "summary", "details", "url", "account", "person", "visibility",
-    "occurred_at", "occurred_precision", "occurred_approximate", "observed_at", "source_type",
-    "grading_scheme", "source_grade", "information_grade", "handling_code", "immediate_risk",
-)  # fmt: skip
-REQUIRED_IMPORT_COLUMNS = ("kind", "indicator", "summary", "source_type", "source_grade", "information_grade", "handling_code")
+    "kind",
+    "five_c",
+    "indicator",
+    "summary",
+    "details",
+    "url",
+    "account",
+    "person",
+    "visibility",
+    "occurred_at",
+    "occurred_precision",
+    "occurred_approximate",
+    "observed_at",
+    "source_type",
+    "grading_scheme",
+    "source_grade",
+    "information_grade",
+    "handling_code",
+    "immediate_risk",
+)
+REQUIRED_IMPORT_COLUMNS = (
+    "kind",
+    "indicator",
+    "summary",
+    "source_type",
+    "source_grade",
+    "information_grade",
+    "handling_code",
+)
 # What a version stores, beyond its identity and who recorded it.
 _VERSION_COLUMNS = (
-    "kind", "five_c", "indicator", "summary", "details", "url", "account_id", "person_id", "visibility",
-    "occurred_at", "occurred_precision", "occurred_approximate", "observed_at", "source_type",
-    "grading_scheme", "source_grade", "information_grade", "handling_code", "immediate_risk",
-)  # fmt: skip
+    "kind",
+    "five_c",
+    "indicator",
+    "summary",
+    "details",
+    "url",
+    "account_id",
+    "person_id",
+    "visibility",
+    "occurred_at",
+    "occurred_precision",
+    "occurred_approximate",
+    "observed_at",
+    "source_type",
+    "grading_scheme",
+    "source_grade",
+    "information_grade",
+    "handling_code",
+    "immediate_risk",
+)
 MAX_SUMMARY = 1000
 
 
@@ -76,15 +116,26 @@ class Observation:
     def as_input(self) -> dict:
         """The fields as a form or import gives them: amend starts from here."""
         return {
-            "kind": self.kind, "five_c": self.five_c, "indicator": self.indicator, "summary": self.summary,
-            "details": dict(self.details), "url": self.url, "account": self.account or "",
-            "person": self.person or "", "visibility": self.visibility,
-            "occurred_at": self.occurred.at or "", "occurred_precision": self.occurred.precision,
-            "occurred_approximate": self.occurred.approximate, "observed_at": self.observed_at,
-            "source_type": self.source_type, "grading_scheme": self.grading_scheme,
-            "source_grade": self.source_grade, "information_grade": self.information_grade,
-            "handling_code": self.handling_code, "immediate_risk": self.immediate_risk,
-        }  # fmt: skip
+            "kind": self.kind,
+            "five_c": self.five_c,
+            "indicator": self.indicator,
+            "summary": self.summary,
+            "details": dict(self.details),
+            "url": self.url,
+            "account": self.account or "",
+            "person": self.person or "",
+            "visibility": self.visibility,
+            "occurred_at": self.occurred.at or "",
+            "occurred_precision": self.occurred.precision,
+            "occurred_approximate": self.occurred.approximate,
+            "observed_at": self.observed_at,
+            "source_type": self.source_type,
+            "grading_scheme": self.grading_scheme,
+            "source_grade": self.source_grade,
+            "information_grade": self.information_grade,
+            "handling_code": self.handling_code,
+            "immediate_risk": self.immediate_risk,
+        }
 
 
 @dataclass(frozen=True)
@@ -109,9 +160,13 @@ def record(db: sqlite_utils.Database, actor: Actor, reference: str, given: dict)
     with transaction(db):
         code = _insert(db, actor, access.case_id, clean)
         audit.record(
-            db, actor.username, "observation.create", case_ref=access.reference, item_code=code,
+            db,
+            actor.username,
+            "observation.create",
+            case_ref=access.reference,
+            item_code=code,
             details={"kind": clean["kind"], "immediate_risk": clean["immediate_risk"]},
-        )  # fmt: skip
+        )
     return _load(db, access.case_id, code)
 
 
@@ -148,9 +203,14 @@ def amend(
         _refuse_stale(current, latest, expected_version)
         _add_version(db, actor, latest["observation_id"], latest["version"] + 1, clean, reason=reason)
         audit.record(
-            db, actor.username, "observation.amend", case_ref=access.reference, item_code=current.code,
-            details={"version": latest["version"] + 1, "changed": changed}, justification=reason,
-        )  # fmt: skip
+            db,
+            actor.username,
+            "observation.amend",
+            case_ref=access.reference,
+            item_code=current.code,
+            details={"version": latest["version"] + 1, "changed": changed},
+            justification=reason,
+        )
     return _load(db, access.case_id, current.code)
 
 
@@ -176,9 +236,14 @@ def retract(
         stored = _stored(db, access.case_id, current)
         _add_version(db, actor, latest["observation_id"], latest["version"] + 1, stored, reason=reason, retracted=True)
         audit.record(
-            db, actor.username, "observation.retract", case_ref=access.reference, item_code=current.code,
-            details={"version": latest["version"] + 1}, justification=reason,
-        )  # fmt: skip
+            db,
+            actor.username,
+            "observation.retract",
+            case_ref=access.reference,
+            item_code=current.code,
+            details={"version": latest["version"] + 1},
+            justification=reason,
+        )
     return _load(db, access.case_id, current.code)
 
 
@@ -188,7 +253,9 @@ class ImportResult:
     codes: list[str]
 
 
-def import_csv(db: sqlite_utils.Database, actor: Actor, reference: str, data: bytes | str, *, max_rows: int = 100_000) -> ImportResult:
+def import_csv(
+    db: sqlite_utils.Database, actor: Actor, reference: str, data: bytes | str, *, max_rows: int = 100_000
+) -> ImportResult:
     """Check every row, then record them all in one transaction, or none and say which rows are bad."""
     access = authorize(db, actor, Right.RECORD, reference)
     rows = imports.read_rows(data, allowed=INPUT_FIELDS, required=REQUIRED_IMPORT_COLUMNS, max_rows=max_rows)
@@ -197,12 +264,13 @@ def import_csv(db: sqlite_utils.Database, actor: Actor, reference: str, data: by
     with transaction(db):
         for clean in clean_rows:
             codes.append(_insert(db, actor, access.case_id, clean))
-        text = data if isinstance(data, str) else imports.decode(data)
         audit.record(
-            db, actor.username, "observation.import", case_ref=access.reference,
-            details={"count": len(codes), "first": codes[0], "last": codes[-1],
-                     "file_sha256": hashlib.sha256(text.encode()).hexdigest()},
-        )  # fmt: skip
+            db,
+            actor.username,
+            "observation.import",
+            case_ref=access.reference,
+            details={"count": len(codes), "first": codes[0], "last": codes[-1], "file_sha256": imports.sha256_of(data)},
+        )
     return ImportResult(len(codes), codes)
 
 
@@ -253,23 +321,25 @@ def for_display(frame: pd.DataFrame, catalog: Catalog | None = None) -> pd.DataF
 
     shown = pd.DataFrame(
         {
-            "code": frame["code"],
-            "risk": frame["immediate_risk"].map(lambda v: "IMMEDIATE RISK" if v else ""),
-            "kind": frame["kind"].map(lambda k: kinds[k].title if k in kinds else k),
-            "five_c": frame["five_c"].map(lambda v: catalog.label("five_cs", v)),
-            "indicator": [indicator_label(row) for row in frame.itertuples()],
-            "summary": frame["summary"],
-            "account": frame["account"].fillna(""),
-            "occurred": [
-                format_local(r.occurred_at, r.occurred_precision, bool(r.occurred_approximate)) for r in frame.itertuples()
+            "Code": frame["code"],
+            "Risk": frame["immediate_risk"].map(lambda v: "IMMEDIATE RISK" if v else ""),
+            "Kind": frame["kind"].map(lambda k: kinds[k].title if k in kinds else k),
+            "Five C": frame["five_c"].map(lambda v: catalog.label("five_cs", v)),
+            "Indicator": [indicator_label(row) for row in frame.itertuples()],
+            "Summary": frame["summary"],
+            "Account": frame["account"].fillna(""),
+            "Occurred": [
+                format_local(r.occurred_at, r.occurred_precision, bool(r.occurred_approximate))
+                for r in frame.itertuples()
             ],
-            "observed": frame["observed_at"].map(format_local),
-            "grade": [
-                grade_text(r.grading_scheme, r.source_grade, r.information_grade, r.handling_code) for r in frame.itertuples()
+            "Observed": frame["observed_at"].map(format_local),
+            "Grade": [
+                grade_text(r.grading_scheme, r.source_grade, r.information_grade, r.handling_code)
+                for r in frame.itertuples()
             ],
-            "source": frame["source_type"].map(lambda v: catalog.label("source_types", v)),
-            "status": [status(row) for row in frame.itertuples()],
-            "recorded_by": frame["recorded_by"],
+            "Source": frame["source_type"].map(lambda v: catalog.label("source_types", v)),
+            "Status": [status(row) for row in frame.itertuples()],
+            "Recorded by": frame["recorded_by"],
         }
     )
     return shown
@@ -297,18 +367,27 @@ def normalise(db: sqlite_utils.Database, case_id: int, given: dict, catalog: Cat
     check("kind", lambda: fields.vocabulary(given.get("kind"), [(k, v.title) for k, v in catalog.kinds.items()]))
     kind = catalog.kinds.get(clean.get("kind"))
     if kind:
-        check("indicator", lambda: fields.vocabulary(given.get("indicator"), [(i.value, i.label) for i in kind.indicators]))
+        check(
+            "indicator",
+            lambda: fields.vocabulary(given.get("indicator"), [(i.value, i.label) for i in kind.indicators]),
+        )
     if given.get("five_c"):
         check("five_c", lambda: fields.vocabulary(given["five_c"], catalog.pairs("five_cs")))
     elif kind and "indicator" in clean:
         clean["five_c"] = kind.five_c_for(clean["indicator"])
     check("summary", lambda: fields.text(given.get("summary"), max_length=MAX_SUMMARY))
     if kind and "indicator" in clean:
-        check("details", lambda: json.dumps(
-            catalog.validate_details(kind.name, clean["indicator"], _details(given.get("details"))),
-            sort_keys=True, ensure_ascii=False,
-        ))  # fmt: skip
+        check(
+            "details",
+            lambda: json.dumps(
+                catalog.validate_details(kind.name, clean["indicator"], _details(given.get("details"))),
+                sort_keys=True,
+                ensure_ascii=False,
+            ),
+        )
     check("url", lambda: fields.web_url(given.get("url")))
+    if kind and kind.no_attachments and _links_to_media(clean.get("url", "")):
+        errors["url"] = "must not link to the image itself; give the page or place where it was seen"
     if str(given.get("account", "")).strip():
         check("account_id", lambda: account_id_for(db, case_id, given["account"]))
         if "account_id" in errors:
@@ -327,18 +406,34 @@ def normalise(db: sqlite_utils.Database, case_id: int, given: dict, catalog: Cat
     check("visibility", lambda: fields.vocabulary(given.get("visibility") or "public", catalog.pairs("visibility")))
     check("source_type", lambda: fields.vocabulary(given.get("source_type"), catalog.pairs("source_types")))
     check("observed_at", lambda: parse_instant(given["observed_at"]) if given.get("observed_at") else now_utc())
-    check("occurred", lambda: parse_partial(
-        str(given.get("occurred_at", "")), given.get("occurred_precision") or None,
-        fields.boolean(given.get("occurred_approximate")),
-    ))  # fmt: skip
+    check(
+        "occurred",
+        lambda: parse_partial(
+            str(given.get("occurred_at", "")),
+            given.get("occurred_precision") or None,
+            fields.boolean(given.get("occurred_approximate")),
+        ),
+    )
     if "occurred" in errors:
         errors["occurred_at"] = errors.pop("occurred")
-    check("grading_scheme", lambda: fields.choice(given.get("grading_scheme") or default_grading_scheme(), catalog.gradings))
+    check(
+        "grading_scheme",
+        lambda: fields.choice(given.get("grading_scheme") or default_grading_scheme(), catalog.gradings),
+    )
     scheme = catalog.gradings.get(clean.get("grading_scheme"))
     if scheme:
-        check("source_grade", lambda: fields.vocabulary(given.get("source_grade"), [(c.value, c.label) for c in scheme.source]))
-        check("information_grade", lambda: fields.vocabulary(given.get("information_grade"), [(c.value, c.label) for c in scheme.information]))
-    check("handling_code", lambda: fields.vocabulary(given.get("handling_code"), [(c.value, c.label) for c in catalog.handling]))
+        check(
+            "source_grade",
+            lambda: fields.vocabulary(given.get("source_grade"), [(c.value, c.label) for c in scheme.source]),
+        )
+        check(
+            "information_grade",
+            lambda: fields.vocabulary(given.get("information_grade"), [(c.value, c.label) for c in scheme.information]),
+        )
+    check(
+        "handling_code",
+        lambda: fields.vocabulary(given.get("handling_code"), [(c.value, c.label) for c in catalog.handling]),
+    )
     check("immediate_risk", lambda: int(fields.boolean(given.get("immediate_risk"))))
     _check_times(clean, errors)
     unknown = sorted(set(given) - set(INPUT_FIELDS))
@@ -359,6 +454,29 @@ def _check_times(clean: dict, errors: dict) -> None:
     occurred = clean.get("occurred")
     if observed and occurred and occurred.at and is_after(occurred.at, observed):
         errors["occurred_at"] = "is after observed_at: it cannot have been seen before it happened"
+
+
+_MEDIA_SUFFIXES = (
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".gif",
+    ".webp",
+    ".heic",
+    ".heif",
+    ".tif",
+    ".tiff",
+    ".bmp",
+    ".mp4",
+    ".mov",
+    ".webm",
+    ".avi",
+)
+
+
+def _links_to_media(url: str) -> bool:
+    """A link straight to an image or video file (for kinds that may never hold one)."""
+    return urlsplit(url).path.lower().endswith(_MEDIA_SUFFIXES) if url else False
 
 
 def _details(value) -> dict:
@@ -391,14 +509,25 @@ def _insert(db: sqlite_utils.Database, actor: Actor, case_id: int, clean: dict) 
 
 
 def _add_version(
-    db, actor: Actor, observation_id: int, version: int, clean: dict, *, reason: str,
-    retracted: bool = False, recorded_at: str | None = None,
-) -> None:  # fmt: skip
+    db,
+    actor: Actor,
+    observation_id: int,
+    version: int,
+    clean: dict,
+    *,
+    reason: str,
+    retracted: bool = False,
+    recorded_at: str | None = None,
+) -> None:
     row = {name: clean[name] for name in _VERSION_COLUMNS}
     row.update(
-        observation_id=observation_id, version=version, retracted=int(retracted), change_reason=reason,
-        recorded_by=actor.id, recorded_at=recorded_at or now_utc(),
-    )  # fmt: skip
+        observation_id=observation_id,
+        version=version,
+        retracted=int(retracted),
+        change_reason=reason,
+        recorded_by=actor.id,
+        recorded_at=recorded_at or now_utc(),
+    )
     names = ", ".join(row)
     db.execute(f"INSERT INTO observation_versions ({names}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))  # noqa: S608
 
@@ -446,16 +575,39 @@ def _load(db, case_id: int, code: str) -> Observation:
 
 
 _FRAME_COLUMNS = [
-    "code", "version", "kind", "five_c", "indicator", "summary", "details", "url", "account", "person",
-    "visibility", "occurred_at", "occurred_precision", "occurred_approximate", "observed_at", "source_type",
-    "grading_scheme", "source_grade", "information_grade", "handling_code", "immediate_risk", "retracted",
-    "change_reason", "recorded_by", "recorded_at",
-]  # fmt: skip
+    "code",
+    "version",
+    "kind",
+    "five_c",
+    "indicator",
+    "summary",
+    "details",
+    "url",
+    "account",
+    "person",
+    "visibility",
+    "occurred_at",
+    "occurred_precision",
+    "occurred_approximate",
+    "observed_at",
+    "source_type",
+    "grading_scheme",
+    "source_grade",
+    "information_grade",
+    "handling_code",
+    "immediate_risk",
+    "retracted",
+    "change_reason",
+    "recorded_by",
+    "recorded_at",
+]
 
 
 def _frame(db, where: str, params: tuple, *, every_version: bool = False) -> pd.DataFrame:
     latest_only = (
-        "" if every_version else "AND v.version = (SELECT MAX(version) FROM observation_versions WHERE observation_id = o.id)"
+        ""
+        if every_version
+        else "AND v.version = (SELECT MAX(version) FROM observation_versions WHERE observation_id = o.id)"
     )
     rows = db.query(
         f"""
@@ -479,13 +631,27 @@ def _frame(db, where: str, params: tuple, *, every_version: bool = False) -> pd.
 
 def _from_row(row: dict) -> Observation:
     return Observation(
-        code=row["code"], version=int(row["version"]), kind=row["kind"], five_c=row["five_c"],
-        indicator=row["indicator"], summary=row["summary"], details=json.loads(row["details"]),
-        url=row["url"], account=row["account"], person=row["person"], visibility=row["visibility"],
+        code=row["code"],
+        version=int(row["version"]),
+        kind=row["kind"],
+        five_c=row["five_c"],
+        indicator=row["indicator"],
+        summary=row["summary"],
+        details=json.loads(row["details"]),
+        url=row["url"],
+        account=row["account"],
+        person=row["person"],
+        visibility=row["visibility"],
         occurred=PartialTime(row["occurred_at"], row["occurred_precision"], bool(row["occurred_approximate"])),
-        observed_at=row["observed_at"], source_type=row["source_type"], grading_scheme=row["grading_scheme"],
-        source_grade=row["source_grade"], information_grade=row["information_grade"],
-        handling_code=row["handling_code"], immediate_risk=bool(row["immediate_risk"]),
-        retracted=bool(row["retracted"]), change_reason=row["change_reason"],
-        recorded_by=row["recorded_by"], recorded_at=row["recorded_at"],
-    )  # fmt: skip
+        observed_at=row["observed_at"],
+        source_type=row["source_type"],
+        grading_scheme=row["grading_scheme"],
+        source_grade=row["source_grade"],
+        information_grade=row["information_grade"],
+        handling_code=row["handling_code"],
+        immediate_risk=bool(row["immediate_risk"]),
+        retracted=bool(row["retracted"]),
+        change_reason=row["change_reason"],
+        recorded_by=row["recorded_by"],
+        recorded_at=row["recorded_at"],
+    )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import string
+from dataclasses import dataclass
 
 import pandas as pd
 import sqlite_utils
 
 from workbench import audit, fields
-from workbench.access import Actor, Right, authorize
+from workbench.access import Actor, CaseAccess, Right, authorize
 from workbench.db import next_code, query_one, transaction
 from workbench.errors import NotFound, ValidationError
 from workbench.schemas import load_catalog
@@ -106,6 +107,23 @@ def add_account(
         )
         audit.record(db, actor.username, "account.create", case_ref=access.reference, item_code=code)
     return code
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Who and which accounts a case knows: what an observation form offers to choose from."""
+
+    access: CaseAccess
+    people: pd.DataFrame
+    accounts: pd.DataFrame
+
+
+def directory(db: sqlite_utils.Database, actor: Actor, reference: str, *, right: Right = Right.VIEW) -> Directory:
+    """The case's people and accounts. A form that records asks with right=Right.RECORD, so a user
+    who may only read is refused before they fill it in."""
+    access = authorize(db, actor, right, reference)
+    audit.record(db, actor.username, "case.directory", case_ref=access.reference)
+    return Directory(access, people_frame(db, access.case_id), accounts_frame(db, access.case_id))
 
 
 def list_people(db: sqlite_utils.Database, actor: Actor, reference: str) -> pd.DataFrame:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
 
 from workbench.errors import ValidationError
 from workbench.fields import is_web_url
@@ -72,6 +74,7 @@ class Kind:
     derived: tuple[Derived, ...] = ()
     not_greater_than: tuple[tuple[str, str], ...] = ()
     date_order: tuple[tuple[str, str], ...] = ()
+    order: int = 1000  # x-order: where the kind stands in lists (the form's default is the first)
     validator: Draft202012Validator | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
@@ -139,7 +142,9 @@ class Catalog:
         return found.label if found else str(value)
 
     def four_c(self, five_c: str) -> str:
-        found = next(c for c in self.vocabularies["five_cs"] if c.value == five_c)
+        found = next((c for c in self.vocabularies["five_cs"] if c.value == five_c), None)
+        if found is None:
+            raise ValueError(f"unknown Five C {five_c!r}")
         return found.extra["four_c"]
 
     def grading(self, scheme: str) -> GradingScheme:
@@ -197,15 +202,19 @@ _FORMATS = FormatChecker(formats=())
 _FORMATS.checks("uri")(is_web_url)
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 @_FORMATS.checks("date")
 def _is_date(value) -> bool:
+    """Only YYYY-MM-DD (fromisoformat alone also takes 20260314 and 2026-W11-6)."""
     if not isinstance(value, str):
         return True
     try:
         date.fromisoformat(value)
     except ValueError:
         return False
-    return len(value) == 10
+    return bool(_ISO_DATE.match(value))
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -217,15 +226,11 @@ def load_catalog(directory: str | None = None) -> Catalog:
     vocab = json.loads((root / "vocabularies.json").read_text(encoding="utf-8"))
     grading = json.loads((root / "gradings.json").read_text(encoding="utf-8"))
     vocabularies = {
-        name: tuple(_choice(entry) for entry in entries)
-        for name, entries in vocab.items()
-        if name != "platforms"
+        name: tuple(_choice(entry) for entry in entries) for name, entries in vocab.items() if name != "platforms"
     }
     five_cs = {c.value for c in vocabularies["five_cs"]}
-    kinds = {}
-    for path in sorted((root / "kinds").glob("*.schema.json")):
-        kind = _load_kind(path, five_cs)
-        kinds[kind.name] = kind
+    loaded = [_load_kind(path, five_cs) for path in sorted((root / "kinds").glob("*.schema.json"))]
+    kinds = {kind.name: kind for kind in sorted(loaded, key=lambda k: (k.order, k.name))}
     if not kinds:
         raise RuntimeError(f"no observation kinds found in {root / 'kinds'}")
     gradings = {
@@ -252,13 +257,16 @@ def _choice(entry: dict) -> Choice:
 
 
 def _load_kind(path: Path, five_cs: set[str]) -> Kind:
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    name = path.name.removesuffix(".schema.json")
-    props = schema.get("properties", {})
-
     def problem(message: str) -> RuntimeError:
         return RuntimeError(f"{path.name}: {message}")
+
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        Draft202012Validator.check_schema(schema)
+    except (json.JSONDecodeError, SchemaError) as e:
+        raise problem(f"is not a valid JSON Schema 2020-12 file: {str(e).splitlines()[0]}") from None
+    name = path.name.removesuffix(".schema.json")
+    props = schema.get("properties", {})
 
     default_five_c = schema.get("x-default-five-c")
     if default_five_c not in five_cs:
@@ -278,9 +286,10 @@ def _load_kind(path: Path, five_cs: set[str]) -> Kind:
     pairs = list(schema.get("x-not-greater-than", {}).items()) + [
         tuple(pair) for pair in schema.get("x-date-order", [])
     ]
+    pairs += [(d["numerator"], d["denominator"]) for d in schema.get("x-derived", [])]
     for a, b in pairs:
         if a not in props or b not in props:
-            raise problem(f"cross-field rule names an unknown field: {a}, {b}")
+            raise problem(f"a cross-field rule or derived value names an unknown field: {a}, {b}")
     return Kind(
         name=name,
         title=schema.get("title", name),
@@ -292,6 +301,7 @@ def _load_kind(path: Path, five_cs: set[str]) -> Kind:
         derived=tuple(Derived(**d) for d in schema.get("x-derived", [])),
         not_greater_than=tuple(schema.get("x-not-greater-than", {}).items()),
         date_order=tuple(tuple(pair) for pair in schema.get("x-date-order", [])),
+        order=int(schema.get("x-order", 1000)),
         validator=Draft202012Validator(schema, format_checker=_FORMATS),
     )
 

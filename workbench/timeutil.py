@@ -19,6 +19,9 @@ _APPROXIMATE_PREFIX = re.compile(r"^\s*(~|c\.|ca\.|circa|approx\.?|about)\s*", r
 _YEAR = re.compile(r"^\d{4}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A moment must name its time of day: a bare date is a day, never midnight (no invented times).
+_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$")
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,22 @@ def parse_instant(text: str) -> str:
     if not cleaned:
         raise ValueError("a date and time is needed")
     try:
-        moment = datetime.fromisoformat(cleaned.replace(" ", "T", 1) if "T" not in cleaned else cleaned)
+        if not _MOMENT.match(cleaned):
+            raise ValueError
+        moment = datetime.fromisoformat(cleaned.replace(" ", "T", 1))
     except ValueError:
         raise ValueError(
             f"{_clip(cleaned)!r} is not a date and time; use e.g. 2026-03-14 10:30 or 2026-03-14T10:30Z"
         ) from None
+    _check_year(moment.year)
     return to_iso_utc(moment)
+
+
+def _check_year(year: int) -> None:
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise ValueError(
+            f"{year} is not a date this workbench takes: the year must be between {EARLIEST_YEAR} and {LATEST_YEAR}"
+        )
 
 
 def parse_partial(text: str | None, precision: str | None = None, approximate: bool = False) -> PartialTime:
@@ -69,7 +82,7 @@ def parse_partial(text: str | None, precision: str | None = None, approximate: b
     match = _APPROXIMATE_PREFIX.match(cleaned)
     if match:
         approximate = True
-        cleaned = cleaned[match.end():]
+        cleaned = cleaned[match.end() :]
     if precision and precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}")
     if not cleaned or cleaned.lower() == "unknown" or precision == "unknown":
@@ -84,7 +97,10 @@ def parse_partial(text: str | None, precision: str | None = None, approximate: b
             local, found = datetime.combine(date.fromisoformat(cleaned), datetime.min.time()), "day"
         else:
             local, found = from_iso_utc(parse_instant(cleaned)).astimezone(LONDON), "exact"
-    except ValueError:
+        _check_year(local.year)
+    except ValueError as e:
+        if "the year must be" in str(e):
+            raise
         raise ValueError(
             f"{_clip(cleaned)!r} is not a date; use 2026, 2026-03, 2026-03-14 or 2026-03-14 10:30, "
             "with ~ in front when approximate, or leave empty when unknown"
@@ -132,8 +148,17 @@ def to_input_text(iso: str | None, precision: str = "exact", approximate: bool =
         "year": moment.strftime("%Y"),
         "month": moment.strftime("%Y-%m"),
         "day": moment.strftime("%Y-%m-%d"),
-    }.get(precision, moment.strftime("%Y-%m-%d %H:%M"))
+    }.get(precision)
+    if text is None:
+        text = moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
+        if _is_ambiguous(moment):  # the hour repeated when the clocks go back: say which one
+            text += moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:]
     return f"~{text}" if approximate else text
+
+
+def _is_ambiguous(moment: datetime) -> bool:
+    wall = moment.replace(tzinfo=None)
+    return wall.replace(tzinfo=LONDON, fold=0).utcoffset() != wall.replace(tzinfo=LONDON, fold=1).utcoffset()
 
 
 def is_after(later: str, earlier: str, slack: timedelta = timedelta(minutes=5)) -> bool:

@@ -1,0 +1,70 @@
+"""Case overview: who and what the case holds, and how the observations spread."""
+
+import streamlit as st
+
+from workbench import cases
+from workbench.errors import WorkbenchError
+from workbench.ui import session
+from workbench.ui.feedback import show_error
+
+user = session.require_actor()
+reference = session.require_case()
+try:
+    case = cases.overview(session.db(), user, reference)
+except WorkbenchError as e:
+    show_error(e)
+    st.stop()
+
+st.title("Case overview")
+st.text(
+    f"{case.access.reference} · {case.access.title}\nChild: {case.access.subject_pseudonym} · "
+    f"status {case.access.status} · lead {case.lead} · your part: {case.access.member_role}"
+)
+
+if case.immediate_risk:
+    st.error(
+        f"{case.immediate_risk} observation(s) marked IMMEDIATE RISK of significant harm. "
+        "Inform the police without delay (strategy 6.6).",
+        icon=":material/warning:",
+    )
+
+counts = st.columns(4)
+counts[0].metric("Observations", case.observations)
+counts[1].metric("Retracted", case.retracted)
+counts[2].metric("Immediate risk", case.immediate_risk)
+counts[3].metric("Trusted facts", case.facts)
+
+by_c, by_kind, by_grade = st.columns(3)
+with by_c:
+    st.subheader("By Five C")
+    st.bar_chart(case.by_five_c, x="five_c", y="observations", horizontal=True, height=220)
+with by_kind:
+    st.subheader("By kind")
+    st.dataframe(case.by_kind, hide_index=True, column_config={"kind": "Kind", "observations": "Observations"})
+with by_grade:
+    st.subheader("By grade")
+    st.caption("Source / information / handling")
+    st.dataframe(case.by_grade, hide_index=True, column_config={"grade": "Grade", "observations": "Observations"})
+
+st.subheader("People")
+st.dataframe(
+    case.people,
+    hide_index=True,
+    column_config={"code": "Code", "name": "Name", "pseudonym": "Pseudonym", "role": "Part", "notes": "Notes"},
+)
+st.subheader("Accounts")
+st.dataframe(
+    case.accounts,
+    hide_index=True,
+    column_config={
+        "code": "Code",
+        "platform": "Platform",
+        "handle": "Handle",
+        "url": "URL",
+        "person": "Whose",
+        "person_name": "Name",
+        "notes": "Notes",
+    },
+)
+st.subheader("Members")
+st.dataframe(case.members, hide_index=True)

@@ -1,0 +1,186 @@
+"""Observations: the case's observations in a filterable table; open one for its history, amend or retract."""
+
+import streamlit as st
+
+from workbench import observations, people
+from workbench.access import Right
+from workbench.errors import ValidationError, WorkbenchError
+from workbench.schemas import load_catalog
+from workbench.ui import session
+from workbench.ui.feedback import show_error
+from workbench.ui.observation_form import observation_fields
+
+user = session.require_actor()
+reference = session.require_case()
+db = session.db()
+catalog = load_catalog()
+
+st.title("Observations")
+try:
+    frame = observations.list_observations(db, user, reference, include_retracted=True)
+except WorkbenchError as e:
+    show_error(e)
+    st.stop()
+st.text(reference)
+
+if notice := st.session_state.pop("observation_notice", None):
+    st.success(notice, icon=":material/check_circle:")
+
+# --- filters -------------------------------------------------------------------------------------
+f1, f2, f3 = st.columns([2, 2, 3])
+five_cs = f1.multiselect("Five C", catalog.values("five_cs"), format_func=lambda v: catalog.label("five_cs", v))
+kinds = f2.multiselect("Kind", list(catalog.kinds), format_func=lambda k: catalog.kinds[k].title)
+search = f3.text_input("Search summaries", placeholder="words in the summary")
+t1, t2, _ = st.columns([1, 1, 3])
+risk_only = t1.toggle("Immediate risk only")
+show_retracted = t2.toggle("Show retracted", help="Retracted observations stay on record; show them too.")
+
+shown = frame
+if not show_retracted:
+    shown = shown[shown["retracted"] == 0]
+if five_cs:
+    shown = shown[shown["five_c"].isin(five_cs)]
+if kinds:
+    shown = shown[shown["kind"].isin(kinds)]
+if search.strip():
+    shown = shown[shown["summary"].str.contains(search.strip(), case=False, regex=False)]
+if risk_only:
+    shown = shown[shown["immediate_risk"] == 1]
+shown = shown.reset_index(drop=True)
+
+st.caption(f"{len(shown)} of {len(frame)} observations. Select a row, or pick a code below, to open one.")
+table = st.dataframe(
+    observations.for_display(shown, catalog),
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="single-row",
+    key="observations_table",
+    column_config={"Summary": st.column_config.TextColumn(width="medium")},
+)
+summaries = dict(zip(frame["code"], frame["summary"], strict=True))
+picked = st.selectbox(
+    "Open observation",
+    frame["code"].tolist(),
+    index=None,
+    placeholder="type or choose a code, e.g. OBS-0007",
+    format_func=lambda c: f"{c} · {summaries[c][:80]}",
+    key="open_observation",
+)
+
+selected_rows = table.selection.rows if table else []
+code = shown.iloc[selected_rows[0]]["code"] if selected_rows and selected_rows[0] < len(shown) else None
+code = code or picked or st.query_params.get("obs")
+if not code:
+    st.stop()
+
+# --- one observation -----------------------------------------------------------------------------
+st.query_params["obs"] = code
+try:
+    opened = observations.view(db, user, reference, code)
+except WorkbenchError as e:
+    show_error(e)
+    st.stop()
+obs = opened.current
+kind = catalog.kinds[obs.kind]
+
+st.divider()
+st.subheader(f"{obs.code} · {kind.title}")
+if obs.retracted:
+    st.warning("Retracted. It stays on record with the reason below.", icon=":material/undo:")
+if obs.immediate_risk:
+    st.error("Immediate risk of significant harm.", icon=":material/warning:")
+st.text(obs.summary)
+
+facts = {
+    "Indicator": (kind.indicator(obs.indicator).label if kind.indicator(obs.indicator) else obs.indicator),
+    "Five C": catalog.label("five_cs", obs.five_c),
+    "Grade": f"{obs.grade}  ({catalog.grading(obs.grading_scheme).label})",
+    "Source": catalog.label("source_types", obs.source_type),
+    "Visibility": catalog.label("visibility", obs.visibility),
+    "Account": obs.account or "",
+    "About": obs.person or "",
+    "URL": obs.url,
+    "Version": str(obs.version),
+}
+for name, value in obs.details.items():
+    facts[kind.properties.get(name, {}).get("title", name)] = kind.label_of(name, value)
+facts.update(catalog.derived_values(obs.kind, obs.details))
+st.dataframe(
+    {"field": list(facts), "value": [str(v) for v in facts.values()]},
+    hide_index=True,
+    column_config={"field": "Field", "value": st.column_config.TextColumn("Value", width="large")},
+)
+
+grading = catalog.grading(obs.grading_scheme)
+source, information = grading.source_choice(obs.source_grade), grading.information_choice(obs.information_grade)
+st.caption("What the grades mean")
+st.text(
+    f"Source {source.label if source else obs.source_grade}: {source.description if source else ''}\n"
+    f"Information {information.label if information else obs.information_grade}: "
+    f"{information.description if information else ''}"
+)
+
+st.markdown("**Version history**")
+history = opened.versions
+st.dataframe(
+    observations.for_display(history, catalog).assign(
+        version=history["version"], reason=history["change_reason"], recorded_at=history["recorded_at"]
+    )[["version", "Status", "Summary", "Grade", "reason", "Recorded by", "recorded_at"]],
+    hide_index=True,
+)
+
+if user.role == "reviewer" or obs.retracted:
+    st.stop()
+
+with st.expander("Amend", icon=":material/edit:"):
+    st.caption("Amending keeps every earlier version; say why you are changing it.")
+    errors = st.session_state.get(f"amend_errors_{obs.code}", {})
+    if errors:
+        show_error(ValidationError(errors))
+    case = people.directory(db, user, reference, right=Right.RECORD)
+    with st.form(f"amend_{obs.code}_{obs.version}"):
+        indicator_values = [i.value for i in kind.indicators]
+        indicator = st.selectbox(
+            "Indicator",
+            indicator_values,
+            index=indicator_values.index(obs.indicator),
+            format_func=lambda v: kind.indicator(v).label,
+            key=f"amend_{obs.code}_{obs.version}_indicator",
+        )
+        given = observation_fields(
+            catalog,
+            kind,
+            indicator,
+            accounts=case.accounts,
+            people=case.people,
+            grading_scheme=obs.grading_scheme,
+            key=f"amend_{obs.code}_{obs.version}",
+            initial=obs.as_input(),
+            errors=errors,
+        )
+        reason = st.text_input("Reason for the amendment *", max_chars=2000)
+        if st.form_submit_button("Save amendment", type="primary"):
+            try:
+                saved = observations.amend(db, user, reference, obs.code, given, reason, expected_version=obs.version)
+            except ValidationError as e:
+                st.session_state[f"amend_errors_{obs.code}"] = e.errors
+                st.rerun()
+            except WorkbenchError as e:
+                show_error(e)
+            else:
+                st.session_state.pop(f"amend_errors_{obs.code}", None)
+                st.session_state["observation_notice"] = f"Saved {saved.code} version {saved.version}."
+                st.rerun()
+
+with st.expander("Retract", icon=":material/undo:"):
+    st.caption("Retracting keeps the observation on record, marked retracted, with your reason.")
+    with st.form(f"retract_{obs.code}"):
+        reason = st.text_input("Reason for retracting *", max_chars=2000)
+        if st.form_submit_button("Retract observation"):
+            try:
+                observations.retract(db, user, reference, obs.code, reason, expected_version=obs.version)
+            except WorkbenchError as e:
+                show_error(e)
+            else:
+                st.session_state["observation_notice"] = f"Retracted {obs.code}."
+                st.rerun()

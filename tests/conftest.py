@@ -1,0 +1,152 @@
+"""Shared fixtures for the domain and CLI tests: a real SQLite home under tmp_path, real argon2.
+
+Argon2 takes about 0.2 s a hash, so the four users and CASE-1 are made once per session with the
+real `access.create_user`, `cases.create_case` and `cases.add_member`, and every test gets its own
+copy of that database file. A test that needs a database with nothing in it uses `empty_db`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from workbench import access, cases
+from workbench.config import Settings
+from workbench.db import open_home
+
+CASE = "CASE-1"
+# username -> (role, password); every password is at least 12 characters.
+USERS = {
+    "admin": ("admin", "admin-password-2026"),
+    "analyst": ("analyst", "analyst-password-2026"),
+    "analyst2": ("analyst", "analyst2-password-2026"),
+    "reviewer": ("reviewer", "reviewer-password-2026"),
+}
+TABLES = (
+    "users", "cases", "case_members", "people", "accounts", "observations", "observation_versions",
+    "facts", "fact_versions", "audit_events",
+)  # fmt: skip
+_ENV = ("WORKBENCH_HOME", "WORKBENCH_GRADING", "WORKBENCH_MAX_IMPORT_ROWS", "WORKBENCH_SCHEMAS")
+
+
+@pytest.fixture
+def passwords() -> dict[str, str]:
+    """The fixture users' passwords, by username."""
+    return {username: password for username, (_, password) in USERS.items()}
+
+
+@pytest.fixture
+def clean_env(monkeypatch) -> None:
+    """The tests decide the settings: no WORKBENCH_* variable leaks in from the shell."""
+    for name in _ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def settings(tmp_path, clean_env) -> Settings:
+    return Settings.from_env(tmp_path / "home")
+
+
+@pytest.fixture
+def empty_db(settings):
+    """A freshly migrated database with no users, cases or events."""
+    database = open_home(settings)
+    yield database
+    database.conn.close()
+
+
+@pytest.fixture(scope="session")
+def template_db_path(tmp_path_factory) -> Path:
+    """The four users and CASE-1 (lead analyst, reviewer as reviewer member), made once."""
+    home = tmp_path_factory.mktemp("template")
+    database = open_home(Settings(home=home))
+    for username, (role, password) in USERS.items():
+        access.create_user(database, access.SYSTEM, username, role, password)
+    cases.create_case(database, access.SYSTEM, CASE, "Test case", lead="analyst")
+    cases.add_member(database, access.SYSTEM, CASE, "reviewer", "reviewer")
+    database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.conn.close()
+    return home / "workbench.db"
+
+
+def install_template(template: Path, settings: Settings) -> None:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, settings.database_path)
+
+
+@pytest.fixture
+def world(settings, template_db_path) -> Settings:
+    """This test's home holds the four users and CASE-1 (for the CLI, which opens it itself)."""
+    install_template(template_db_path, settings)
+    return settings
+
+
+@pytest.fixture
+def db(world):
+    """A migrated database of this test's own, holding the users and CASE-1."""
+    database = open_home(world)
+    yield database
+    database.conn.close()
+
+
+@pytest.fixture
+def admin(db) -> access.Actor:
+    return access.user_by_name(db, "admin")
+
+
+@pytest.fixture
+def analyst(db) -> access.Actor:
+    """The lead of CASE-1."""
+    return access.user_by_name(db, "analyst")
+
+
+@pytest.fixture
+def analyst2(db) -> access.Actor:
+    """An analyst who is not a member of CASE-1 (tests add them when they need a member)."""
+    return access.user_by_name(db, "analyst2")
+
+
+@pytest.fixture
+def reviewer(db) -> access.Actor:
+    """A reviewer account, a reviewer member of CASE-1."""
+    return access.user_by_name(db, "reviewer")
+
+
+@pytest.fixture
+def case(db, analyst) -> access.CaseAccess:
+    return access.authorize(db, analyst, access.Right.VIEW, CASE)
+
+
+@pytest.fixture
+def observation_input() -> Callable[..., dict]:
+    """A valid observation input; keyword arguments replace or add fields."""
+
+    def make(**overrides) -> dict:
+        given = {
+            "kind": "profile_indicator",
+            "indicator": "stated_age",
+            "summary": "Instagram bio states age 19",
+            "details": {"profile_element": "bio", "stated_age": 19},
+            "source_type": "analyst_viewed",
+            "source_grade": "2",
+            "information_grade": "B",
+            "handling_code": "P",
+            "observed_at": "2025-03-14 10:30",
+        }
+        given.update(overrides)
+        return given
+
+    return make
+
+
+@pytest.fixture
+def counts(db) -> Callable[[], dict[str, int]]:
+    """Row counts of every table that holds case data or history: compare before and after."""
+
+    def count() -> dict[str, int]:
+        return {table: db.execute(f"SELECT COUNT(*) FROM [{table}]").fetchone()[0] for table in TABLES}  # noqa: S608
+
+    return count

@@ -1,0 +1,266 @@
+"""Time: stored ISO 8601 UTC, shown in Europe/London, partial times keep their precision."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from workbench.timeutil import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    PartialTime,
+    format_local,
+    from_iso_utc,
+    is_after,
+    now_utc,
+    parse_instant,
+    parse_partial,
+    to_input_text,
+    to_iso_utc,
+)
+
+ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "precision", "approximate"),
+    [
+        ("", None, "unknown", False),
+        (None, None, "unknown", False),
+        ("unknown", None, "unknown", False),
+        ("  Unknown ", None, "unknown", False),
+        ("2026", "2026-01-01T00:00:00Z", "year", False),
+        ("2026-03", "2026-03-01T00:00:00Z", "month", False),
+        ("2026-03-14", "2026-03-14T00:00:00Z", "day", False),
+        ("2026-03-14 10:30", "2026-03-14T10:30:00Z", "exact", False),
+        ("2026-03-14T10:30", "2026-03-14T10:30:00Z", "exact", False),
+        ("~2026-03", "2026-03-01T00:00:00Z", "month", True),
+        ("c. 2026", "2026-01-01T00:00:00Z", "year", True),
+        ("circa 2026-03-14", "2026-03-14T00:00:00Z", "day", True),
+        ("about 2026-03-14 10:30", "2026-03-14T10:30:00Z", "exact", True),
+        ("2028-02-29", "2028-02-29T00:00:00Z", "day", False),
+    ],
+)
+def test_parse_partial_reads_each_precision(text, at, precision, approximate):
+    assert parse_partial(text) == PartialTime(at=at, precision=precision, approximate=approximate)
+
+
+@pytest.mark.parametrize(
+    ("text", "at"),
+    [
+        ("2026-07-01 10:00", "2026-07-01T09:00:00Z"),  # British Summer Time, UTC+1
+        ("2026-01-15 10:00", "2026-01-15T10:00:00Z"),  # Greenwich Mean Time, UTC+0
+        ("2026-07", "2026-06-30T23:00:00Z"),  # midnight on 1 July in London is 23:00 UTC the day before
+        ("2026-07-14", "2026-07-13T23:00:00Z"),
+        ("2026-03-29 03:00", "2026-03-29T02:00:00Z"),  # the first hour of BST in 2026
+        ("2026-10-25 03:00", "2026-10-25T03:00:00Z"),  # back on GMT
+    ],
+)
+def test_parse_partial_converts_london_time_to_utc(text, at):
+    assert parse_partial(text).at == at
+
+
+@pytest.mark.parametrize(
+    ("text", "at"),
+    [
+        ("2026-07-01T10:00Z", "2026-07-01T10:00:00Z"),
+        ("2026-07-01T10:00+02:00", "2026-07-01T08:00:00Z"),
+        ("2026-01-15 10:00-05:00", "2026-01-15T15:00:00Z"),
+    ],
+)
+def test_parse_partial_respects_an_explicit_offset(text, at):
+    assert parse_partial(text) == PartialTime(at=at, precision="exact")
+
+
+def test_parse_partial_approximate_flag_can_be_passed_in():
+    assert parse_partial("2026", approximate=True) == PartialTime("2026-01-01T00:00:00Z", "year", True)
+
+
+@pytest.mark.parametrize(
+    ("text", "precision", "at"),
+    [
+        ("2026-03-14 10:30", "day", "2026-03-14T00:00:00Z"),
+        ("2026-03-14 10:30", "month", "2026-03-01T00:00:00Z"),
+        ("2026-03-14", "year", "2026-01-01T00:00:00Z"),
+        ("2026-07-14 00:30", "day", "2026-07-13T23:00:00Z"),  # London's 14 July, not UTC's
+    ],
+)
+def test_parse_partial_truncates_to_an_explicit_precision(text, precision, at):
+    assert parse_partial(text, precision) == PartialTime(at=at, precision=precision)
+
+
+def test_parse_partial_with_precision_unknown_gives_unknown():
+    assert parse_partial("2026-03-14", "unknown") == PartialTime.unknown()
+
+
+@pytest.mark.parametrize(("text", "precision"), [("2026", "day"), ("2026-03", "exact"), ("2026-03-14", "exact")])
+def test_parse_partial_refuses_a_precision_finer_than_the_text(text, precision):
+    with pytest.raises(ValueError, match="not precise enough"):
+        parse_partial(text, precision)
+
+
+def test_parse_partial_refuses_an_unknown_precision():
+    with pytest.raises(ValueError, match="precision must be one of exact, day, month, year, unknown"):
+        parse_partial("2026", "week")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2027-02-29",
+        "2026-02-30",
+        "2026-13",
+        "2026-00",
+        "2026-3",
+        "14/03/2026",
+        "next tuesday",
+        "2026-03-14 25:00",
+        "~nope",
+    ],  # fmt: skip
+)
+def test_parse_partial_bad_input_gives_a_helpful_value_error(text):
+    with pytest.raises(ValueError) as raised:
+        parse_partial(text)
+    message = str(raised.value)
+    assert "is not a date" in message
+    assert "2026-03-14 10:30" in message  # shows an example of what works
+    assert text.lstrip("~") in message  # names what was typed
+
+
+def test_parse_partial_clips_a_very_long_bad_input_in_its_message():
+    with pytest.raises(ValueError) as raised:
+        parse_partial("x" * 10_000)
+    assert len(str(raised.value)) < 300
+    assert "…" in str(raised.value)
+
+
+@pytest.mark.parametrize("text", ["0999"])
+def test_parse_partial_never_stores_a_time_it_cannot_read_back(text):
+    try:
+        parsed = parse_partial(text)
+    except ValueError as e:  # refusing such a year is fine too
+        assert "is not a date" in str(e)
+        return
+    assert ISO_UTC.match(parsed.at), parsed.at
+    assert from_iso_utc(parsed.at) is not None
+    assert format_local(parsed.at, parsed.precision) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [str(EARLIEST_YEAR - 1), f"{LATEST_YEAR + 1}-01", f"{LATEST_YEAR + 1}-01-01 10:00", f"~{EARLIEST_YEAR - 1}-12-31"],
+)
+def test_parse_partial_refuses_a_year_outside_the_range_naming_it(text):
+    with pytest.raises(ValueError, match=f"the year must be between {EARLIEST_YEAR} and {LATEST_YEAR}"):
+        parse_partial(text)
+
+
+@pytest.mark.parametrize("text", [str(EARLIEST_YEAR), f"{LATEST_YEAR}-12-31 23:59"])
+def test_parse_partial_accepts_the_first_and_last_years(text):
+    parsed = parse_partial(text)
+    assert format_local(parsed.at, parsed.precision).startswith(text[:4]) or text[:4] in format_local(parsed.at)
+
+
+@pytest.mark.parametrize("text", ["20260314", "2026-W11-6"])
+def test_parse_partial_does_not_invent_a_time_for_a_date_without_one(text):
+    try:
+        parsed = parse_partial(text)
+    except ValueError:  # refusing the compact or week form is fine too
+        return
+    assert parsed.precision != "exact", f"{text!r} names a day but was stored as {parsed.at} exactly"
+
+
+# --- showing times ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("at", "precision", "approximate", "shown"),
+    [
+        ("2026-07-01T09:00:00Z", "exact", False, "01 Jul 2026 10:00"),
+        ("2026-01-15T10:00:00Z", "exact", False, "15 Jan 2026 10:00"),
+        ("2026-07-13T23:00:00Z", "day", False, "14 Jul 2026"),
+        ("2026-06-30T23:00:00Z", "month", False, "Jul 2026"),
+        ("2026-06-30T23:00:00Z", "month", True, "~Jul 2026"),
+        ("2026-01-01T00:00:00Z", "year", False, "2026"),
+        (None, "unknown", False, "unknown"),
+        ("2026-01-01T00:00:00Z", "unknown", False, "unknown"),
+        (None, "exact", False, "unknown"),
+    ],
+)
+def test_format_local_shows_london_time_no_finer_than_known(at, precision, approximate, shown):
+    assert format_local(at, precision, approximate) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("", "unknown"),
+        ("2026", "2026"),
+        ("~2026", "~2026"),
+        ("2026-07", "Jul 2026"),
+        ("2026-12", "Dec 2026"),
+        ("2026-07-01", "01 Jul 2026"),
+        ("c. 2026-01-31", "~31 Jan 2026"),
+        ("2026-07-01 10:00", "01 Jul 2026 10:00"),
+        ("2026-01-15 10:00", "15 Jan 2026 10:00"),
+        ("2028-02-29", "29 Feb 2028"),
+    ],
+)
+def test_format_local_shows_what_parse_partial_read(text, shown):
+    parsed = parse_partial(text)
+    assert format_local(parsed.at, parsed.precision, parsed.approximate) == shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "", "2026", "~2026", "2026-07", "~2026-01", "2026-07-01", "2026-01-31", "2028-02-29",
+        "2026-07-01 10:00", "2026-01-15 10:00", "~2026-03-14 23:59", "2026-03-29 03:00",
+    ],
+)  # fmt: skip
+def test_to_input_text_round_trips_through_parse_partial(text):
+    parsed = parse_partial(text)
+    assert parse_partial(to_input_text(parsed.at, parsed.precision, parsed.approximate)) == parsed
+
+
+@pytest.mark.parametrize("at", ["2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z"])
+def test_to_input_text_round_trips_both_instants_of_the_repeated_autumn_hour(at):
+    # 00:30Z is 01:30 BST and 01:30Z is 01:30 GMT: two instants with the same London wall time.
+    parsed = PartialTime(at, "exact")
+    assert parse_partial(to_input_text(parsed.at, parsed.precision)) == parsed
+
+
+def test_to_input_text_of_unknown_is_empty():
+    assert to_input_text(None, "unknown") == ""
+    assert to_input_text("2026-01-01T00:00:00Z", "unknown") == ""
+
+
+# --- instants ------------------------------------------------------------------------------------
+
+
+def test_now_utc_is_iso_utc_and_now():
+    stamp = now_utc()
+    assert ISO_UTC.match(stamp)
+    assert abs(from_iso_utc(stamp) - datetime.now(UTC)) < timedelta(seconds=5)
+
+
+def test_to_iso_utc_takes_a_naive_time_as_london():
+    assert to_iso_utc(datetime(2026, 7, 1, 10, 0)) == "2026-07-01T09:00:00Z"
+    assert to_iso_utc(datetime(2026, 1, 15, 10, 0)) == "2026-01-15T10:00:00Z"
+    assert to_iso_utc(datetime(2026, 7, 1, 10, 0, tzinfo=UTC)) == "2026-07-01T10:00:00Z"
+
+
+def test_parse_instant_needs_a_value_and_reads_london_time():
+    assert parse_instant("2026-07-01 10:00") == "2026-07-01T09:00:00Z"
+    with pytest.raises(ValueError, match="a date and time is needed"):
+        parse_instant("  ")
+    with pytest.raises(ValueError, match="is not a date and time"):
+        parse_instant("teatime")
+
+
+def test_is_after_allows_five_minutes_of_clock_slack():
+    assert not is_after("2026-01-01T10:04:00Z", "2026-01-01T10:00:00Z")
+    assert is_after("2026-01-01T10:06:00Z", "2026-01-01T10:00:00Z")
+    assert not is_after("2026-01-01T09:00:00Z", "2026-01-01T10:00:00Z")

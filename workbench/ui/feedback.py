@@ -1,0 +1,23 @@
+"""Showing what went wrong: one message per field, in words, never a traceback."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from workbench.errors import ValidationError, WorkbenchError
+from workbench.ui.safe import escape
+
+
+def show_error(error: WorkbenchError) -> None:
+    if isinstance(error, ValidationError):
+        lines = [f"- **{escape(field)}**: {escape(reason)}" for field, reason in error.errors.items()]
+        st.error("Please correct the following:\n\n" + "\n".join(lines))
+    else:
+        st.error(escape(str(error)))
+
+
+def field_error(errors: dict[str, str], *names: str) -> None:
+    """Under a widget: the reason its field was refused, if it was."""
+    for name in names:
+        if name in errors:
+            st.error(escape(errors[name]), icon=":material/error:")
