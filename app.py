@@ -2,12 +2,19 @@
 
 import streamlit as st
 
+from workbench.errors import ConfigurationError
 from workbench.ui import session
+from workbench.ui.safe import escape
 from workbench.ui.signin import sign_in_page
 
 st.set_page_config(page_title="Safeguarding workbench", page_icon=":material/shield_person:", layout="wide")
 
 try:
+    try:
+        session.db()
+    except ConfigurationError as e:
+        st.error(f"The workbench is not set up right: {escape(e)}. Ask your administrator.")
+        st.stop()
     user = session.actor()
     if user is None:
         navigation = st.navigation([st.Page(sign_in_page, title="Sign in", icon=":material/login:")])

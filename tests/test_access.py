@@ -55,6 +55,16 @@ def test_create_user_refuses_bad_input_naming_the_field(db, counts, username, pa
     assert counts() == before
 
 
+@pytest.mark.parametrize("reserved", ["System"])
+def test_the_command_line_operators_name_cannot_be_taken_by_a_user(db, counts, reserved):
+    # The CLI operator is audited as "system": a user of that name would be indistinguishable in the log.
+    before = counts()
+    with pytest.raises(ValidationError) as raised:
+        access.create_user(db, SYSTEM, reserved, "admin", GOOD_PASSWORD)
+    assert "username" in raised.value.errors
+    assert counts() == before
+
+
 def test_create_user_refuses_an_unknown_role(db, counts):
     before = counts()
     with pytest.raises(ValidationError) as raised:

@@ -79,7 +79,7 @@ def _ok(result) -> str:
 
 def _refused(result) -> str:
     assert result.exit_code == 1, result.output
-    assert isinstance(result.exception, SystemExit)
+    assert isinstance(result.exception, SystemExit), f"uncaught {result.exception!r}: the user sees a traceback"
     assert "Traceback" not in result.output
     return result.output
 
@@ -402,6 +402,22 @@ def test_a_case_you_may_not_see_is_not_found_without_a_traceback(run, world, arg
     output = _refused(run(*args))
     assert "not found" in output.lower()
     assert re.fullmatch(r"error: Case CASE-(1|404) not found\.", output.strip()), output
+
+
+def test_a_database_newer_than_the_workbench_is_refused_without_a_traceback(run, world):
+    conn = sqlite3.connect(world.database_path)
+    conn.execute(f"PRAGMA user_version = {latest_version() + 1}")
+    conn.commit()
+    conn.close()
+    output = _refused(run("audit", "verify"))
+    assert "newer than this workbench" in output
+
+
+@pytest.mark.parametrize(("variable", "value"), [("WORKBENCH_GRADING", "nato"), ("WORKBENCH_MAX_IMPORT_ROWS", "lots")])
+def test_a_bad_setting_is_reported_without_a_traceback(run, monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    output = _refused(run("init"))
+    assert variable in output
 
 
 def test_an_unknown_acting_user_is_refused(run, world):

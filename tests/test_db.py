@@ -18,6 +18,7 @@ from workbench.db import (
     schema_version,
     transaction,
 )
+from workbench.errors import ConfigurationError
 
 APPEND_ONLY = ("observations", "observation_versions", "facts", "fact_versions", "audit_events")
 
@@ -124,9 +125,9 @@ def test_old_database_upgrades_in_place_keeping_its_rows(tmp_path):
 
 def test_database_newer_than_the_code_is_refused(settings, empty_db):
     empty_db.execute(f"PRAGMA user_version = {latest_version() + 1}")
-    with pytest.raises(RuntimeError, match="newer than this workbench"):
+    with pytest.raises(ConfigurationError, match="newer than this workbench"):
         migrate(empty_db)
-    with pytest.raises(RuntimeError, match=f"schema version {latest_version() + 1}"):
+    with pytest.raises(ConfigurationError, match=f"schema version {latest_version() + 1}"):
         open_home(settings)
     assert schema_version(empty_db) == latest_version() + 1
 

@@ -138,6 +138,24 @@ def test_bad_fact_input_is_refused_naming_the_field(db, analyst, counts, overrid
     assert counts() == before
 
 
+# --- people, as facts find them (by code, pseudonym or name) ---------------------------------
+
+
+def test_an_automatic_pseudonym_never_repeats_one_already_in_the_case(db, analyst):
+    people.add_person(db, analyst, "CASE-1", "Uncle", "family", pseudonym="Person C")  # P-0002
+    people.add_person(db, analyst, "CASE-1", "Neighbour", "other")  # P-0003 would be "Person C"
+    pseudonyms = people.list_people(db, analyst, "CASE-1")["pseudonym"].tolist()
+    assert len(pseudonyms) == len(set(pseudonyms)), pseudonyms
+
+
+def test_a_pseudonym_already_in_the_case_is_refused(db, analyst, counts):
+    before = counts()
+    with pytest.raises(ValidationError) as raised:
+        people.add_person(db, analyst, "CASE-1", "Cousin", "family", pseudonym="child a")
+    assert "pseudonym" in raised.value.errors
+    assert counts() == before
+
+
 # --- special category ----------------------------------------------------------------------------
 
 

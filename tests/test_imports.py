@@ -182,7 +182,14 @@ def test_a_row_numbering_counts_blank_lines_as_a_spreadsheet_does(db, analyst, c
 def test_an_unknown_column_is_refused(db, analyst, counts):
     lines = _rejected(db, analyst, _csv([_row(1)], [*COLUMNS, "colour"]), counts)
     assert len(lines) == 1
-    assert lines[0].startswith("row 1: columns: unknown column 'colour'; the columns are: kind, five_c")
+    assert lines[0].startswith("row 1: columns: unknown column 'colour' (the columns are: kind, five_c")
+
+
+def test_every_header_problem_is_named_at_once(db, analyst, counts):
+    columns = [c for c in COLUMNS if c != "handling_code"] + ["colour"]
+    (line,) = _rejected(db, analyst, _csv([_row(1)], columns), counts)
+    assert "unknown column 'colour'" in line
+    assert "missing required column 'handling_code'" in line
 
 
 def test_a_missing_required_column_is_refused(db, analyst, counts):

@@ -157,10 +157,9 @@ def test_parse_partial_refuses_a_year_outside_the_range_naming_it(text):
         parse_partial(text)
 
 
-@pytest.mark.parametrize("text", [str(EARLIEST_YEAR), f"{LATEST_YEAR}-12-31 23:59"])
-def test_parse_partial_accepts_the_first_and_last_years(text):
-    parsed = parse_partial(text)
-    assert format_local(parsed.at, parsed.precision).startswith(text[:4]) or text[:4] in format_local(parsed.at)
+def test_parse_partial_accepts_the_first_and_last_years():
+    assert parse_partial(str(EARLIEST_YEAR)) == PartialTime(f"{EARLIEST_YEAR}-01-01T00:00:00Z", "year")
+    assert parse_partial(f"{LATEST_YEAR}-12-31 23:59").at == f"{LATEST_YEAR}-12-31T23:59:00Z"
 
 
 @pytest.mark.parametrize("text", ["20260314", "2026-W11-6"])

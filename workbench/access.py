@@ -21,6 +21,7 @@ from workbench.timeutil import now_utc
 
 ROLES = ("admin", "analyst", "reviewer")
 MEMBER_ROLES = ("analyst", "reviewer", "lead")
+RESERVED_USERNAMES = {"system", "(unknown)"}  # names the audit log uses for the operator and strangers
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 
@@ -144,6 +145,8 @@ def create_user(
     errors = {}
     try:
         username = fields.username(username)
+        if username in RESERVED_USERNAMES:
+            raise ValueError(f"{username} is reserved for the audit log")
     except ValueError as e:
         errors["username"] = str(e)
         username = str(username)[:64]

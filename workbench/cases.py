@@ -137,6 +137,9 @@ def add_member(db: sqlite_utils.Database, actor: Actor, reference: str, username
         raise ValidationError({"username": str(e)}) from None
     if role == "lead" and user.role == "reviewer":
         raise ValidationError({"role": "a reviewer account cannot lead a case"})
+    lead = query_one(db, "SELECT lead_user_id FROM cases WHERE id = ?", (access.case_id,))
+    if lead["lead_user_id"] == user.id and role != "lead":
+        raise ValidationError({"role": f"{user.username} is the case lead and stays lead while they lead the case"})
     with transaction(db):
         db.table("case_members").upsert(
             {"case_id": access.case_id, "user_id": user.id, "role": role, "added_by": actor.id, "added_at": now_utc()},

@@ -375,5 +375,10 @@ def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
         click.echo(frame_to_csv(frame), nl=False)
     elif frame.empty:
         click.echo("(none)")
-    else:
-        click.echo(frame.to_string(index=False, max_colwidth=60))
+    else:  # a terminal must not act on control characters in user text
+        printable = frame.map(lambda v: _printable(v) if isinstance(v, str) else v)
+        click.echo(printable.to_string(index=False, max_colwidth=60))
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)

@@ -6,7 +6,26 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.errors import ConfigurationError
+
 GRADING_SCHEMES = ("3x5x2", "admiralty")
+
+
+def grading_scheme() -> str:
+    """The scheme new observations are graded in: WORKBENCH_GRADING, 3x5x2 unless set."""
+    scheme = os.environ.get("WORKBENCH_GRADING", "").strip().lower() or "3x5x2"
+    if scheme not in GRADING_SCHEMES:
+        raise ConfigurationError(f"WORKBENCH_GRADING must be one of {', '.join(GRADING_SCHEMES)}, not {scheme[:40]!r}")
+    return scheme
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ConfigurationError(f"{name} must be a whole number above 0, not {raw[:40]!r}")
+    return int(raw)
 
 
 @dataclass(frozen=True)
@@ -26,11 +45,8 @@ class Settings:
     @classmethod
     def from_env(cls, home: str | os.PathLike | None = None) -> Settings:
         home_path = Path(home or os.environ.get("WORKBENCH_HOME") or "workbench-data")
-        scheme = os.environ.get("WORKBENCH_GRADING", "3x5x2").strip().lower()
-        if scheme not in GRADING_SCHEMES:
-            raise ValueError(f"WORKBENCH_GRADING must be one of {', '.join(GRADING_SCHEMES)}, not {scheme!r}")
         return cls(
             home=home_path.resolve(),
-            grading_scheme=scheme,
-            max_import_rows=int(os.environ.get("WORKBENCH_MAX_IMPORT_ROWS", "100000")),
+            grading_scheme=grading_scheme(),
+            max_import_rows=_positive_int("WORKBENCH_MAX_IMPORT_ROWS", 100_000),
         )

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from workbench.errors import ConfigurationError
+
 BUSY_TIMEOUT_MS = 30_000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -35,7 +37,8 @@ def connect(path: Path | str) -> sqlite_utils.Database:
 
 @contextlib.contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """All or nothing. Nested calls join the outer transaction (sqlite-utils uses savepoints)."""
+    """All or nothing. A nested call joins the outer transaction: the outermost block commits or
+    rolls back everything (sqlite-utils' own helpers nest inside it as savepoints)."""
     conn = db.conn
     if conn.in_transaction:
         yield db
@@ -88,7 +91,7 @@ def migrate(db: sqlite_utils.Database, target: int | None = None) -> list[str]:
     applied = []
     current = schema_version(db)
     if current > latest_version():
-        raise RuntimeError(
+        raise ConfigurationError(
             f"the database is at schema version {current}, newer than this workbench "
             f"({latest_version()}); upgrade the workbench before opening it"
         )
@@ -96,6 +99,9 @@ def migrate(db: sqlite_utils.Database, target: int | None = None) -> list[str]:
         if number <= current or (target is not None and number > target):
             continue
         with transaction(db):
+            # Another process may have applied it while we waited for the write lock.
+            if schema_version(db) >= number:
+                continue
             for statement in _statements(sql):
                 db.execute(statement)
             db.execute(f"PRAGMA user_version = {number}")

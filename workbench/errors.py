@@ -25,6 +25,10 @@ class Conflict(WorkbenchError):
     """The thing already exists, or changed since the user last saw it."""
 
 
+class ConfigurationError(WorkbenchError):
+    """The installation is set up wrong (a bad setting, a database newer than the code)."""
+
+
 class AuthenticationFailed(WorkbenchError):
     """One generic message for a wrong username or password."""
 

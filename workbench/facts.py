@@ -13,8 +13,9 @@ import sqlite_utils
 
 from workbench import audit, fields, imports
 from workbench.access import Actor, Right, authorize
-from workbench.db import next_code, query_one, transaction
+from workbench.db import next_code, transaction
 from workbench.errors import ValidationError
+from workbench.people import person_id_for
 from workbench.schemas import Catalog, load_catalog
 from workbench.timeutil import now_utc
 
@@ -113,7 +114,7 @@ def normalise(db: sqlite_utils.Database, case_id: int, given: dict, catalog: Cat
     given = {k: ("" if v is None else str(v)) for k, v in (given or {}).items()}
     clean, errors = {}, {}
     checks = {
-        "person_id": lambda: _person(db, case_id, given.get("person", "")),
+        "person_id": lambda: person_id_for(db, case_id, given.get("person", "")),
         "attribute": lambda: fields.vocabulary(given.get("attribute"), catalog.pairs("fact_attributes")),
         "value": lambda: fields.text(given.get("value"), max_length=2000),
         "source_agency": lambda: fields.vocabulary(given.get("source_agency"), catalog.pairs("source_agencies")),
@@ -141,27 +142,6 @@ def normalise(db: sqlite_utils.Database, case_id: int, given: dict, catalog: Cat
     if errors:
         raise ValidationError(errors)
     return clean
-
-
-def _person(db, case_id: int, wanted: str) -> int:
-    """A person by code (P-0002), pseudonym (Person B) or name, ignoring letter case."""
-    wanted = wanted.strip()
-    if not wanted:
-        raise ValueError("is required")
-    by_code = query_one(db, "SELECT id FROM people WHERE case_id = ? AND code = upper(?)", (case_id, wanted))
-    if by_code:
-        return by_code["id"]
-    rows = list(
-        db.query(
-            "SELECT id FROM people WHERE case_id = ? AND (pseudonym = ? COLLATE NOCASE OR name = ? COLLATE NOCASE)",
-            (case_id, wanted, wanted),
-        )
-    )
-    if len(rows) > 1:
-        raise ValueError(f"{wanted[:40]!r} matches several people; use the person's code")
-    if not rows:
-        raise ValueError(f"no person {wanted[:40]!r} in this case")
-    return rows[0]["id"]
 
 
 def _date(text: str) -> str:

@@ -61,18 +61,18 @@ def read_rows(
         raise ImportRejected({"file": {"header": "is missing; the first row must name the columns"}})
     header = [cell.strip() for cell in header]
     allowed, required = list(allowed), list(required)
-    problems = {}
+    problems = []
     unknown = [c for c in header if c not in allowed]
     if unknown:
-        problems["columns"] = f"unknown column {unknown[0]!r}; the columns are: {', '.join(allowed)}"
+        problems.append(f"unknown column {unknown[0][:60]!r} (the columns are: {', '.join(allowed)})")
     missing = [c for c in required if c not in header]
     if missing:
-        problems["columns"] = f"missing required column {missing[0]!r}"
+        problems.append(f"missing required column {missing[0]!r}")
     duplicated = sorted({c for c in header if header.count(c) > 1})
     if duplicated:
-        problems["columns"] = f"column {duplicated[0]!r} appears twice"
+        problems.append(f"column {duplicated[0][:60]!r} appears twice")
     if problems:
-        raise ImportRejected({"row 1": problems})
+        raise ImportRejected({"row 1": {"columns": "; ".join(problems)}})
     rows: list[tuple[int, dict[str, str]]] = []
     bad: dict[str, dict[str, str]] = {}
     number = 1

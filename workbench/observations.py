@@ -8,14 +8,13 @@ retracting adds a version marked retracted, with the reason. The current version
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pandas as pd
 import sqlite_utils
 
-from workbench import audit, fields, imports
+from workbench import audit, config, fields, imports
 from workbench.access import Actor, Right, authorize
 from workbench.db import next_code, query_one, transaction
 from workbench.errors import Conflict, NotFound, ValidationError
@@ -24,63 +23,21 @@ from workbench.schemas import Catalog, load_catalog
 from workbench.timeutil import PartialTime, format_local, is_after, now_utc, parse_instant, parse_partial
 
 # The fields a caller (form, CLI, import file) gives. `details` holds the kind's own fields.
-INPUT_FIELDS = (
-    "kind",
-    "five_c",
-    "indicator",
-    "summary",
-    "details",
-    "url",
-    "account",
-    "person",
-    "visibility",
-    "occurred_at",
-    "occurred_precision",
-    "occurred_approximate",
-    "observed_at",
-    "source_type",
-    "grading_scheme",
-    "source_grade",
-    "information_grade",
-    "handling_code",
-    "immediate_risk",
+INPUT_FIELDS = tuple(
+    """kind five_c indicator summary details url account person visibility occurred_at occurred_precision
+    occurred_approximate observed_at source_type grading_scheme source_grade information_grade handling_code
+    immediate_risk""".split()
 )
-REQUIRED_IMPORT_COLUMNS = (
-    "kind",
-    "indicator",
-    "summary",
-    "source_type",
-    "source_grade",
-    "information_grade",
-    "handling_code",
+REQUIRED_IMPORT_COLUMNS = tuple(
+    "kind indicator summary source_type source_grade information_grade handling_code".split()
 )
 # What a version stores, beyond its identity and who recorded it.
-_VERSION_COLUMNS = (
-    "kind",
-    "five_c",
-    "indicator",
-    "summary",
-    "details",
-    "url",
-    "account_id",
-    "person_id",
-    "visibility",
-    "occurred_at",
-    "occurred_precision",
-    "occurred_approximate",
-    "observed_at",
-    "source_type",
-    "grading_scheme",
-    "source_grade",
-    "information_grade",
-    "handling_code",
-    "immediate_risk",
-)
+_VERSION_COLUMNS = tuple({"account": "account_id", "person": "person_id"}.get(f, f) for f in INPUT_FIELDS)
 MAX_SUMMARY = 1000
 
 
 def default_grading_scheme() -> str:
-    return os.environ.get("WORKBENCH_GRADING", "3x5x2").strip().lower() or "3x5x2"
+    return config.grading_scheme()
 
 
 @dataclass(frozen=True)
@@ -574,33 +531,7 @@ def _load(db, case_id: int, code: str) -> Observation:
     return _from_row(frame.iloc[0].to_dict())
 
 
-_FRAME_COLUMNS = [
-    "code",
-    "version",
-    "kind",
-    "five_c",
-    "indicator",
-    "summary",
-    "details",
-    "url",
-    "account",
-    "person",
-    "visibility",
-    "occurred_at",
-    "occurred_precision",
-    "occurred_approximate",
-    "observed_at",
-    "source_type",
-    "grading_scheme",
-    "source_grade",
-    "information_grade",
-    "handling_code",
-    "immediate_risk",
-    "retracted",
-    "change_reason",
-    "recorded_by",
-    "recorded_at",
-]
+_FRAME_COLUMNS = ["code", "version", *INPUT_FIELDS, "retracted", "change_reason", "recorded_by", "recorded_at"]
 
 
 def _frame(db, where: str, params: tuple, *, every_version: bool = False) -> pd.DataFrame:

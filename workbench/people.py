@@ -45,8 +45,14 @@ def add_person(
         raise ValidationError(errors)
     with transaction(db):
         code = next_code(db, "people", access.case_id, "P")
+        taken = {
+            r["pseudonym"].casefold()
+            for r in db.query("SELECT pseudonym FROM people WHERE case_id = ?", (access.case_id,))
+        }
+        if clean["pseudonym"] and clean["pseudonym"].casefold() in taken:
+            raise ValidationError({"pseudonym": f"{clean['pseudonym']} is already used in this case"})
         if not clean["pseudonym"]:
-            clean["pseudonym"] = f"Person {_letter(int(code.split('-')[1]) - 1)}"
+            clean["pseudonym"] = _free_pseudonym(taken, start=int(code.split("-")[1]) - 1)
         db.table("people").insert(
             {"case_id": access.case_id, "code": code, **clean, "created_by": actor.id, "created_at": now_utc()}
         )
@@ -89,7 +95,7 @@ def add_account(
     with transaction(db):
         taken = query_one(
             db,
-            "SELECT code FROM accounts WHERE case_id = ? AND platform = ? AND handle = ?",
+            "SELECT code FROM accounts WHERE case_id = ? AND platform = ? COLLATE NOCASE AND handle = ? COLLATE NOCASE",
             (access.case_id, clean["platform"], clean["handle"]),
         )
         if taken:
@@ -157,11 +163,25 @@ def accounts_frame(db: sqlite_utils.Database, case_id: int) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=["code", "platform", "handle", "url", "person", "person_name", "notes"])
 
 
-def person_id_for(db: sqlite_utils.Database, case_id: int, code: str) -> int:
-    row = query_one(db, "SELECT id FROM people WHERE case_id = ? AND code = ?", (case_id, str(code).strip().upper()))
-    if not row:
-        raise ValueError(f"no person {str(code)[:40]!r} in this case")
-    return row["id"]
+def person_id_for(db: sqlite_utils.Database, case_id: int, wanted: str) -> int:
+    """A person by code (P-0002), pseudonym (Person B) or name, ignoring letter case."""
+    wanted = str(wanted or "").strip()
+    if not wanted:
+        raise ValueError("is required")
+    by_code = query_one(db, "SELECT id FROM people WHERE case_id = ? AND code = upper(?)", (case_id, wanted))
+    if by_code:
+        return by_code["id"]
+    rows = list(
+        db.query(
+            "SELECT id FROM people WHERE case_id = ? AND (pseudonym = ? COLLATE NOCASE OR name = ? COLLATE NOCASE)",
+            (case_id, wanted, wanted),
+        )
+    )
+    if len(rows) > 1:
+        raise ValueError(f"{wanted[:40]!r} matches several people; use the person's code")
+    if not rows:
+        raise ValueError(f"no person {wanted[:40]!r} in this case")
+    return rows[0]["id"]
 
 
 def account_id_for(db: sqlite_utils.Database, case_id: int, code_or_handle: str) -> int:
@@ -185,6 +205,14 @@ def subject_id(db: sqlite_utils.Database, case_id: int) -> int:
     if not row:
         raise NotFound("The case has no subject person.")
     return row["id"]
+
+
+def _free_pseudonym(taken: set[str], start: int) -> str:
+    """Person B, Person C, ...: the first letter from the person's place that no one has yet."""
+    index = start
+    while f"person {_letter(index)}".casefold() in taken:
+        index += 1
+    return f"Person {_letter(index)}"
 
 
 def _letter(index: int) -> str:

@@ -41,3 +41,11 @@ def test_right_password_signs_in_and_shows_the_cases(home, db):
 
 # Sign-out lives in app.py's sidebar; AppTest reruns only the page after a click, so the
 # browser test (tests/browser) signs out for real.
+
+
+def test_a_bad_setting_is_a_message_not_a_crash(home, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_GRADING", "nato")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert "WORKBENCH\\_GRADING must be one of" in errors(at)
+    assert not at.text_input

@@ -56,5 +56,5 @@ CREATE TABLE accounts (
     created_by INTEGER NOT NULL REFERENCES users (id),
     created_at TEXT NOT NULL,
     UNIQUE (case_id, code),
-    UNIQUE (case_id, platform, handle)
+    UNIQUE (case_id, platform COLLATE NOCASE, handle COLLATE NOCASE)
 );
