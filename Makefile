@@ -27,6 +27,7 @@ run: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
+	$(BIN)/ruff check .
 
 # The browser tests write their screenshots into docs/screenshots (the README shows them).
 screenshots: $(VENV)/.dev

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from workbench import observations, people
+from workbench import access, observations, people
 from workbench.access import Right
 from workbench.errors import ValidationError, WorkbenchError
 from workbench.schemas import load_catalog
@@ -129,7 +129,7 @@ st.dataframe(
     hide_index=True,
 )
 
-if user.role == "reviewer" or obs.retracted:
+if obs.retracted or not access.allowed(db, user, Right.RECORD, reference):
     st.stop()
 
 with st.expander("Amend", icon=":material/edit:"):

@@ -105,6 +105,15 @@ def authorize(db: sqlite_utils.Database, actor: Actor, right: Right, reference: 
     return access
 
 
+def allowed(db: sqlite_utils.Database, actor: Actor, right: Right, reference: str) -> bool:
+    """Whether authorize would let the actor do this: for pages deciding what to offer."""
+    try:
+        authorize(db, actor, right, reference)
+    except (NotFound, PermissionDenied):
+        return False
+    return True
+
+
 def require_admin(actor: Actor, doing: str) -> None:
     if not actor.is_admin:
         raise PermissionDenied(f"Only an administrator can {doing}.")

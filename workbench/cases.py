@@ -191,12 +191,16 @@ def overview(db: sqlite_utils.Database, actor: Actor, reference: str) -> CaseOve
             "observations": [int((live["kind"] == k).sum()) for k in catalog.kinds],
         }
     )
-    grades = live.assign(grade=live["source_grade"] + "/" + live["information_grade"] + "/" + live["handling_code"])
-    by_grade = (
-        grades.groupby("grade").size().reset_index(name="observations")
-        if len(grades)
-        else pd.DataFrame(columns=["grade", "observations"])
+    grades = pd.Series(
+        [
+            observations.grade_text(*r)
+            for r in live[["grading_scheme", "source_grade", "information_grade", "handling_code"]].itertuples(
+                index=False
+            )
+        ],
+        dtype=object,
     )
+    by_grade = grades.value_counts().sort_index().rename_axis("grade").reset_index(name="observations")
     members = pd.DataFrame(
         list(
             db.query(

@@ -8,6 +8,7 @@ concurrent users queue rather than fail.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -61,8 +62,9 @@ def query_one(db: sqlite_utils.Database, sql: str, params: tuple | dict = ()) ->
 # --- migrations -------------------------------------------------------------------------------
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(number, name, sql) for every file in workbench/migrations, in order."""
+@functools.cache
+def migrations() -> tuple[tuple[int, str, str], ...]:
+    """(number, name, sql) for every file in workbench/migrations, in order (read once)."""
     found = []
     for entry in resources.files("workbench.migrations").iterdir():
         match = _MIGRATION_NAME.match(entry.name)
@@ -72,7 +74,7 @@ def migrations() -> list[tuple[int, str, str]]:
     numbers = [number for number, _, _ in found]
     if numbers != list(range(1, len(numbers) + 1)):
         raise RuntimeError(f"migrations must be numbered 1..N without gaps, found {numbers}")
-    return found
+    return tuple(found)
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

@@ -21,6 +21,17 @@ def _choose(page, label: str, option: str) -> None:
     expect(page.get_by_role("combobox", name=label, exact=True)).to_have_count(1)
 
 
+def _grade_and_record(page) -> str:
+    """Source, grades, submit; returns the code the workbench gave the observation."""
+    _choose(page, "Source type", "Viewed by the analyst")
+    page.get_by_text("2 Untested", exact=True).click()
+    page.get_by_text("A Known directly", exact=True).click()
+    page.get_by_role("button", name="Record observation").click()
+    recorded = page.get_by_text(re.compile(r"Recorded OBS-\d{4}\."))
+    recorded.wait_for()
+    return re.search(r"OBS-\d{4}", recorded.inner_text()).group(0)
+
+
 def _open(page, code: str) -> None:
     _choose(page, "Open observation", code)
     page.get_by_role("heading", name=re.compile(code)).wait_for()
@@ -38,13 +49,7 @@ def test_analyst_records_an_observation_and_finds_it_in_the_table(page, app_url)
     page.get_by_label("Summary *", exact=True).fill(summary)
     _choose(page, "Where on the profile *", "Bio")
     page.get_by_label("Stated age", exact=True).fill("18")
-    _choose(page, "Source type", "Viewed by the analyst")
-    page.get_by_text("2 Untested", exact=True).click()
-    page.get_by_text("A Known directly", exact=True).click()
-    page.get_by_role("button", name="Record observation").click()
-    recorded = page.get_by_text(re.compile(r"Recorded OBS-\d{4}\."))
-    recorded.wait_for()
-    code = re.search(r"OBS-\d{4}", recorded.inner_text()).group(0)
+    code = _grade_and_record(page)
 
     page.get_by_role("link", name="Observations").click()
     page.get_by_role("heading", name="Observations").wait_for()
@@ -52,10 +57,9 @@ def test_analyst_records_an_observation_and_finds_it_in_the_table(page, app_url)
     page.get_by_label("Search summaries", exact=True).press("Enter")
     expect(page.get_by_text(re.compile(r"^1 of \d+ observations"))).to_be_visible()
     # The grid draws on a canvas; its cells are mirrored in an accessible table the test can read.
-    expect(page.locator("td[role=gridcell]").filter(has_text=re.compile("^" + re.escape(summary) + "$"))).to_have_count(
-        1
-    )
-    expect(page.locator("td[role=gridcell]").filter(has_text=re.compile(f"^{code}$"))).to_have_count(1)
+    cells = page.locator("td[role=gridcell]")
+    expect(cells.filter(has_text=re.compile("^" + re.escape(summary) + "$"))).to_have_count(1)
+    expect(cells.filter(has_text=re.compile(f"^{code}$"))).to_have_count(1)
     _open(page, code)
     expect(page.get_by_test_id("stText").filter(has_text=summary)).to_be_visible()
 
@@ -75,13 +79,7 @@ def test_markup_in_user_text_stays_text(page, app_url):
     hostile = "<b>bold</b> [click](http://evil.example/x) ![img](http://evil.example/i.png) **strong**"
     page.get_by_label("Summary *", exact=True).fill(hostile)
     page.get_by_label("Note *", exact=True).fill(hostile)
-    _choose(page, "Source type", "Viewed by the analyst")
-    page.get_by_text("2 Untested", exact=True).click()
-    page.get_by_text("A Known directly", exact=True).click()
-    page.get_by_role("button", name="Record observation").click()
-    recorded = page.get_by_text(re.compile(r"Recorded OBS-\d{4}\."))
-    recorded.wait_for()
-    code = re.search(r"OBS-\d{4}", recorded.inner_text()).group(0)
+    code = _grade_and_record(page)
 
     page.get_by_role("link", name="Observations").click()
     page.get_by_role("heading", name="Observations").wait_for()
