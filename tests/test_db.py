@@ -239,26 +239,54 @@ def test_transaction_rolls_back_a_domain_write_and_its_audit_event(db, analyst, 
 def test_next_code_numbers_each_case_independently(db, analyst, observation_input):
     other = cases.create_case(db, access.SYSTEM, "CASE-2", "Second case", lead="analyst")
     first = access.authorize(db, analyst, access.Right.VIEW, "CASE-1")
-    assert next_code(db, "observations", first.case_id, "OBS") == "OBS-0001"
     codes_1 = [observations.record(db, analyst, "CASE-1", observation_input()).code for _ in range(2)]
     codes_2 = [observations.record(db, analyst, "CASE-2", observation_input()).code for _ in range(1)]
     assert codes_1 == ["OBS-0001", "OBS-0002"]
     assert codes_2 == ["OBS-0001"]
-    assert next_code(db, "observations", first.case_id, "OBS") == "OBS-0003"
-    assert next_code(db, "observations", other.case_id, "OBS") == "OBS-0002"
+    with transaction(db):
+        assert next_code(db, first.case_id, "OBS") == "OBS-0003"
+        assert next_code(db, other.case_id, "OBS") == "OBS-0002"
 
 
-@pytest.mark.parametrize(("existing", "expected"), [("OBS-0009", "OBS-0010"), ("OBS-9999", "OBS-10000")])
-def test_next_code_counts_numerically(db, analyst, case, existing, expected):
-    db.execute(
-        "INSERT INTO observations (case_id, code, created_by, created_at) VALUES (?, ?, ?, '2026-01-01T00:00:00Z')",
-        (case.case_id, existing, analyst.id),
-    )
-    assert next_code(db, "observations", case.case_id, "OBS") == expected
+def test_next_code_counts_numerically_past_four_digits(db, case):
+    db.execute("INSERT INTO case_codes (case_id, prefix, last_number) VALUES (?, 'OBS', 9999)", (case.case_id,))
+    with transaction(db):
+        assert next_code(db, case.case_id, "OBS") == "OBS-10000"
 
 
 def test_next_code_works_for_every_prefix_length(db, case):
-    # The subject is P-0001 in every new case.
-    assert next_code(db, "people", case.case_id, "P") == "P-0002"
-    assert next_code(db, "accounts", case.case_id, "AC") == "AC-0001"
-    assert next_code(db, "facts", case.case_id, "F") == "F-0001"
+    with transaction(db):
+        # The subject is P-0001 in every new case.
+        assert next_code(db, case.case_id, "P") == "P-0002"
+        assert next_code(db, case.case_id, "AC") == "AC-0001"
+        assert next_code(db, case.case_id, "F") == "F-0001"
+
+
+def test_upgrading_a_version_3_database_carries_on_its_codes(tmp_path):
+    """A database made before the code counters existed keeps numbering where it left off."""
+    old = connect(tmp_path / "old.db")
+    migrate(old, target=3)
+    old.execute(
+        "INSERT INTO users (id, username, display_name, role, password_hash, created_at)"
+        " VALUES (1, 'ana', 'Ana', 'analyst', 'x', '2026-01-01T00:00:00Z')"
+    )
+    old.execute(
+        "INSERT INTO cases (id, reference, title, subject_pseudonym, lead_user_id, created_at)"
+        " VALUES (1, 'OLD-1', 'Old case', 'Child A', 1, '2026-01-01T00:00:00Z')"
+    )
+    for number in (1, 2, 12):
+        old.execute(
+            "INSERT INTO observations (case_id, code, created_by, created_at) VALUES (1, ?, 1, '2026-01-01T00:00:00Z')",
+            (f"OBS-{number:04d}",),
+        )
+    old.execute(
+        "INSERT INTO people (case_id, code, name, pseudonym, role, created_by, created_at)"
+        " VALUES (1, 'P-0001', 'Child A', 'Child A', 'subject', 1, '2026-01-01T00:00:00Z')"
+    )
+    assert migrate(old) == [name for number, name, _ in migrations() if number > 3]
+    assert schema_version(old) == latest_version()
+    with transaction(old):
+        assert next_code(old, 1, "OBS") == "OBS-0013"
+        assert next_code(old, 1, "P") == "P-0002"
+        assert next_code(old, 1, "F") == "F-0001"
+    assert old.execute("SELECT COUNT(*) FROM observations").fetchone()[0] == 3

@@ -17,7 +17,7 @@ from workbench.access import (
     may_create_cases,
     user_by_name,
 )
-from workbench.db import query_one, transaction
+from workbench.db import next_code, query_one, transaction
 from workbench.errors import NotFound, PermissionDenied, ValidationError
 from workbench.schemas import load_catalog
 from workbench.timeutil import now_utc
@@ -105,7 +105,7 @@ def create_case(
         db.table("people").insert(
             {
                 "case_id": case_id,
-                "code": "P-0001",
+                "code": next_code(db, case_id, "P"),
                 "name": clean["subject_pseudonym"],
                 "pseudonym": clean["subject_pseudonym"],
                 "role": "subject",

@@ -135,12 +135,13 @@ def open_home(settings) -> sqlite_utils.Database:
     return db
 
 
-def next_code(db: sqlite_utils.Database, table: str, case_id: int, prefix: str) -> str:
+def next_code(db: sqlite_utils.Database, case_id: int, prefix: str) -> str:
     """The next short per-case code people say at conferences: OBS-0007, F-0002, P-0003.
-    Call inside the writing transaction (BEGIN IMMEDIATE serialises writers)."""
-    start = len(prefix) + 2
-    row = db.execute(
-        f"SELECT MAX(CAST(substr(code, {start}) AS INTEGER)) FROM [{table}] WHERE case_id = ?",  # noqa: S608
-        (case_id,),
-    ).fetchone()
-    return f"{prefix}-{(row[0] or 0) + 1:04d}"
+    Call inside the writing transaction: the counter moves with the row that takes the code."""
+    number = db.execute(
+        """INSERT INTO case_codes (case_id, prefix, last_number) VALUES (?, ?, 1)
+           ON CONFLICT (case_id, prefix) DO UPDATE SET last_number = last_number + 1
+           RETURNING last_number""",
+        (case_id, prefix),
+    ).fetchone()[0]
+    return f"{prefix}-{number:04d}"

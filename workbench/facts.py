@@ -157,7 +157,7 @@ def _optional_date(text: str | None) -> str | None:
 
 
 def _insert(db, actor: Actor, case_id: int, clean: dict) -> str:
-    code = next_code(db, "facts", case_id, "F")
+    code = next_code(db, case_id, "F")
     now = now_utc()
     fact_id = db.execute(
         "INSERT INTO facts (case_id, code, person_id, created_by, created_at) VALUES (?, ?, ?, ?, ?)",

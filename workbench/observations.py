@@ -455,7 +455,7 @@ def _details(value) -> dict:
 
 
 def _insert(db: sqlite_utils.Database, actor: Actor, case_id: int, clean: dict) -> str:
-    code = next_code(db, "observations", case_id, "OBS")
+    code = next_code(db, case_id, "OBS")
     now = now_utc()
     observation_id = db.execute(
         "INSERT INTO observations (case_id, code, created_by, created_at) VALUES (?, ?, ?, ?)",

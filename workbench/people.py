@@ -44,7 +44,7 @@ def add_person(
     if errors:
         raise ValidationError(errors)
     with transaction(db):
-        code = next_code(db, "people", access.case_id, "P")
+        code = next_code(db, access.case_id, "P")
         taken = {
             r["pseudonym"].casefold()
             for r in db.query("SELECT pseudonym FROM people WHERE case_id = ?", (access.case_id,))
@@ -100,7 +100,7 @@ def add_account(
         )
         if taken:
             raise ValidationError({"handle": f"this case already has that account as {taken['code']}"})
-        code = next_code(db, "accounts", access.case_id, "AC")
+        code = next_code(db, access.case_id, "AC")
         db.table("accounts").insert(
             {
                 "case_id": access.case_id,
