@@ -86,7 +86,7 @@ def authorize(db: sqlite_utils.Database, actor: Actor, right: Right, reference: 
     # Admins manage who is in a case without seeing inside it.
     admin_managing = right is Right.MANAGE_MEMBERS and actor.is_admin
     if case is None or (membership is None and not admin_managing):
-        raise NotFound(f"Case {_clip(reference)} not found.")
+        raise NotFound(f"Case {fields.clip(reference)} not found.")
     access = CaseAccess(
         case_id=case["id"],
         reference=case["reference"],
@@ -227,7 +227,7 @@ def current_actor(db: sqlite_utils.Database, user_id: int) -> Actor | None:
 def user_by_name(db: sqlite_utils.Database, username: str) -> Actor:
     user = query_one(db, "SELECT * FROM users WHERE username = ?", (str(username or "").strip().lower(),))
     if not user or not user["active"]:
-        raise NotFound(f"No active user {_clip(username)}.")
+        raise NotFound(f"No active user {fields.clip(username)}.")
     return _actor(user)
 
 
@@ -240,8 +240,3 @@ def list_users(db: sqlite_utils.Database, actor: Actor) -> pd.DataFrame:
 
 def _actor(user: dict) -> Actor:
     return Actor(user["id"], user["username"], user["display_name"], user["role"])
-
-
-def _clip(value, limit: int = 60) -> str:
-    text = str(value or "").strip()
-    return text if len(text) <= limit else text[:limit] + "…"

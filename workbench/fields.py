@@ -11,6 +11,12 @@ REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$")
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 
 
+def clip(value, limit: int = 60) -> str:
+    """User input echoed in a message: stripped and cut short, so a huge value cannot flood it."""
+    shown = str(value or "").strip()
+    return shown if len(shown) <= limit else shown[:limit] + "…"
+
+
 def text(value, *, required: bool = True, max_length: int = 1000, single_line: bool = False) -> str:
     cleaned = "" if value is None else str(value).strip()
     if required and not cleaned:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from workbench.fields import clip
+
 LONDON = ZoneInfo("Europe/London")
 PRECISIONS = ("exact", "day", "month", "year", "unknown")
 _ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
@@ -62,7 +64,7 @@ def parse_instant(text: str) -> str:
         moment = datetime.fromisoformat(cleaned.replace(" ", "T", 1))
     except ValueError:
         raise ValueError(
-            f"{_clip(cleaned)!r} is not a date and time; use e.g. 2026-03-14 10:30 or 2026-03-14T10:30Z"
+            f"{clip(cleaned, 40)!r} is not a date and time; use e.g. 2026-03-14 10:30 or 2026-03-14T10:30Z"
         ) from None
     _check_year(moment.year)
     return to_iso_utc(moment)
@@ -102,12 +104,12 @@ def parse_partial(text: str | None, precision: str | None = None, approximate: b
         if "the year must be" in str(e):
             raise
         raise ValueError(
-            f"{_clip(cleaned)!r} is not a date; use 2026, 2026-03, 2026-03-14 or 2026-03-14 10:30, "
+            f"{clip(cleaned, 40)!r} is not a date; use 2026, 2026-03, 2026-03-14 or 2026-03-14 10:30, "
             "with ~ in front when approximate, or leave empty when unknown"
         ) from None
     chosen = precision or found
     if PRECISIONS.index(chosen) < PRECISIONS.index(found):
-        raise ValueError(f"{_clip(cleaned)!r} is not precise enough for precision {chosen!r}")
+        raise ValueError(f"{clip(cleaned, 40)!r} is not precise enough for precision {chosen!r}")
     return PartialTime(at=to_iso_utc(_truncate(local, chosen)), precision=chosen, approximate=approximate)
 
 
@@ -163,7 +165,3 @@ def _is_ambiguous(moment: datetime) -> bool:
 
 def is_after(later: str, earlier: str, slack: timedelta = timedelta(minutes=5)) -> bool:
     return from_iso_utc(later) > from_iso_utc(earlier) + slack
-
-
-def _clip(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"

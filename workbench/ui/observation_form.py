@@ -11,8 +11,6 @@ from workbench.ui.feedback import field_error
 from workbench.ui.grading import grading_picker
 from workbench.ui.schema_form import details_form
 
-NO_ACCOUNT = ""
-
 
 def observation_fields(
     catalog: Catalog,
@@ -58,14 +56,11 @@ def observation_fields(
     st.markdown("**Where and when**")
     left, right = st.columns(2)
     with left:
-        account_codes = [NO_ACCOUNT, *accounts["code"].tolist()]
-        account_names = {r.code: f"{r.code} · {r.platform} {r.handle}" for r in accounts.itertuples()}
-        chosen = initial.get("account") or NO_ACCOUNT
-        given["account"] = st.selectbox(
+        given["account"] = _code_picker(
             "Account",
-            account_codes,
-            index=account_codes.index(chosen) if chosen in account_codes else 0,
-            format_func=lambda c: account_names.get(c, "(no account)"),
+            {r.code: f"{r.code} · {r.platform} {r.handle}" for r in accounts.itertuples()},
+            initial.get("account"),
+            none_label="(no account)",
             key=f"{key}_account",
         )
         field_error(errors, "account")
@@ -81,14 +76,11 @@ def observation_fields(
             key=f"{key}_visibility",
         )
     with right:
-        person_codes = ["", *people["code"].tolist()]
-        person_names = {r.code: f"{r.code} · {r.pseudonym} ({r.role})" for r in people.itertuples()}
-        chosen_person = initial.get("person") or ""
-        given["person"] = st.selectbox(
+        given["person"] = _code_picker(
             "About whom",
-            person_codes,
-            index=person_codes.index(chosen_person) if chosen_person in person_codes else 0,
-            format_func=lambda c: person_names.get(c, "(the account's owner, else the child)"),
+            {r.code: f"{r.code} · {r.pseudonym} ({r.role})" for r in people.itertuples()},
+            initial.get("person"),
+            none_label="(the account's owner, else the child)",
             key=f"{key}_person",
         )
         given["occurred_at"] = st.text_input(
@@ -132,3 +124,15 @@ def observation_fields(
         help="Tick when the child may be at immediate risk. The police must be informed without delay (strategy 6.6).",
     )
     return given
+
+
+def _code_picker(label: str, names: dict[str, str], chosen: str | None, *, none_label: str, key: str) -> str:
+    """A select box of case codes (AC-0001, P-0002) shown with their names; "" is none chosen."""
+    codes = ["", *names]
+    return st.selectbox(
+        label,
+        codes,
+        index=codes.index(chosen) if chosen in codes else 0,
+        format_func=lambda c: names.get(c, none_label),
+        key=key,
+    )
