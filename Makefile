@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 export WORKBENCH_HOME ?= $(CURDIR)/workbench-data
 
-.PHONY: run test screenshots lint format clean
+.PHONY: run test screenshots lint format clean common-passwords
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ lint: $(VENV)/.dev
 format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The shipped list of common passwords, from zxcvbn's frequency list (a dev requirement).
+common-passwords: $(VENV)/.dev
+	$(BIN)/python -m workbench.passwords_list > workbench/data/common-passwords.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,13 +1,63 @@
-"""Entrypoint: page frame, sign-in gate, and the navigation a user's role allows."""
+"""Entrypoint: page frame, sign-in gate, idle timeout, and the navigation a user's role allows."""
+
+from datetime import timedelta
 
 import streamlit as st
 
+from workbench import access
 from workbench.errors import ConfigurationError
-from workbench.ui import session
+from workbench.ui import session, signin
 from workbench.ui.safe import escape
-from workbench.ui.signin import sign_in_page
 
 st.set_page_config(page_title="Safeguarding workbench", page_icon=":material/shield_person:", layout="wide")
+
+
+def _page(path: str, title: str, icon: str, **kwargs) -> st.Page:
+    return st.Page(path, title=title, icon=f":material/{icon}:", **kwargs)
+
+
+def _pages_for(user: access.Actor) -> list[st.Page]:
+    """Only the pages this user may use. Each page also checks for itself."""
+    can = access.capabilities(session.db(), user)
+    pages = [_page("pages/cases.py", "Cases", "folder_open", default=True)]
+    if can.view_cases:
+        pages.append(_page("pages/case_overview.py", "Case overview", "dashboard"))
+    if can.record:
+        pages.append(_page("pages/record_observation.py", "Record observation", "edit_note"))
+    if can.view_cases:
+        pages.append(_page("pages/observations.py", "Observations", "list_alt"))
+    if can.manage_members:
+        pages.append(_page("pages/members.py", "Members", "group"))
+    if can.see_activity:
+        pages.append(_page("pages/activity.py", "Activity", "history"))
+    if can.manage_users:
+        pages.append(_page("pages/users.py", "Users", "manage_accounts"))
+    pages.append(_page("pages/account.py", "My account", "account_circle"))
+    return pages
+
+
+def _idle_check() -> None:
+    """Runs on a timer; timer runs do not count as activity, so an unattended screen clears itself."""
+    if session.idle_expired():
+        st.rerun(scope="app")
+
+
+def _idle_watch() -> None:
+    every = min(60.0, max(1.0, session.policy().idle_minutes * 60 / 4))
+    st.fragment(_idle_check, run_every=timedelta(seconds=every))()
+
+
+def _sidebar(user: access.Actor) -> None:
+    with st.sidebar:
+        st.text(f"{user.display_name}\n{user.role}")
+        case = session.current_case()
+        if case:
+            st.text(f"Case: {case}")
+        if st.button("Sign out", icon=":material/logout:", key="sign_out"):
+            session.sign_out()
+            st.rerun()
+        _idle_watch()
+
 
 try:
     try:
@@ -15,28 +65,28 @@ try:
     except ConfigurationError as e:
         st.error(f"The workbench is not set up right: {escape(e)}. Ask your administrator.")
         st.stop()
-    user = session.actor()
+    session.end_if_idle()
+    signin.try_single_sign_on()
+    user = session.actor()  # None once the account is deactivated: that ends the session too
+    if session.sso_session_ended():
+        # The identity provider's cookie would sign this browser straight back in. (The redirect
+        # starts a new session, so a notice such as the idle one cannot follow it.)
+        st.session_state.pop("sign_in_method", None)
+        st.logout()
+        st.stop()
+    session.touch()
     if user is None:
-        navigation = st.navigation([st.Page(sign_in_page, title="Sign in", icon=":material/login:")])
+        navigation = st.navigation([st.Page(signin.sign_in_page, title="Sign in", icon=":material/login:")])
+    elif user.must_change_password:
+        navigation = st.navigation(
+            [st.Page(signin.set_password_page, title="Choose your password", icon=":material/key:")]
+        )
+        _sidebar(user)
     else:
-        pages = [
-            st.Page("pages/cases.py", title="Cases", icon=":material/folder_open:", default=True),
-            st.Page("pages/case_overview.py", title="Case overview", icon=":material/dashboard:"),
-            st.Page("pages/observations.py", title="Observations", icon=":material/list_alt:"),
-        ]
-        if user.role in ("analyst", "admin"):
-            pages.insert(
-                2, st.Page("pages/record_observation.py", title="Record observation", icon=":material/edit_note:")
-            )
-        navigation = st.navigation(pages)
-        with st.sidebar:
-            st.text(f"{user.display_name}\n{user.role}")
-            case = session.current_case()
-            if case:
-                st.text(f"Case: {case}")
-            if st.button("Sign out", icon=":material/logout:", key="sign_out"):
-                session.sign_out()
-                st.rerun()
+        navigation = st.navigation(_pages_for(user))
+        _sidebar(user)
+        if st.session_state.pop("password_changed", False):
+            st.toast("Your password is changed.", icon=":material/check_circle:")
     navigation.run()
 finally:
     session.close_database()

@@ -12,7 +12,12 @@ db = session.db()
 st.title("Cases")
 
 mine = cases.list_cases(db, user)
-if mine.empty:
+if mine.empty and user.is_admin:
+    st.info(
+        "You are not a member of any case, so you see no case content. As an administrator you manage"
+        " who is in each case on the Members page, and read what happened in it on the Activity page."
+    )
+elif mine.empty:
     st.info("You are not a member of any case yet. A case lead or an administrator can add you.")
 else:
     st.dataframe(

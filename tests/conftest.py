@@ -1,7 +1,7 @@
 """Shared fixtures for the domain and CLI tests: a real SQLite home under tmp_path, real argon2.
 
 Argon2 takes about 0.2 s a hash, so the four users and CASE-1 are made once per session with the
-real `access.create_user`, `cases.create_case` and `cases.add_member`, and every test gets its own
+real `users.create_user`, `cases.create_case` and `cases.add_member`, and every test gets its own
 copy of that database file. A test that needs a database with nothing in it uses `empty_db`.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench import access, cases
+from workbench import access, cases, users
 from workbench.config import Settings
 from workbench.db import open_home
 
@@ -29,7 +29,10 @@ TABLES = (
     "users", "cases", "case_members", "people", "accounts", "observations", "observation_versions",
     "facts", "fact_versions", "audit_events",
 )  # fmt: skip
-_ENV = ("WORKBENCH_HOME", "WORKBENCH_GRADING", "WORKBENCH_MAX_IMPORT_ROWS", "WORKBENCH_SCHEMAS")
+_ENV = (
+    "WORKBENCH_HOME", "WORKBENCH_GRADING", "WORKBENCH_MAX_IMPORT_ROWS", "WORKBENCH_SCHEMAS",
+    "WORKBENCH_LOCKOUT_ATTEMPTS", "WORKBENCH_LOCKOUT_MINUTES", "WORKBENCH_IDLE_MINUTES",
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -64,7 +67,7 @@ def template_db_path(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("template")
     database = open_home(Settings(home=home))
     for username, (role, password) in USERS.items():
-        access.create_user(database, access.SYSTEM, username, role, password)
+        users.create_user(database, access.SYSTEM, username, role, password)
     cases.create_case(database, access.SYSTEM, CASE, "Test case", lead="analyst")
     cases.add_member(database, access.SYSTEM, CASE, "reviewer", "reviewer")
     database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -94,25 +97,25 @@ def db(world):
 
 @pytest.fixture
 def admin(db) -> access.Actor:
-    return access.user_by_name(db, "admin")
+    return users.user_by_name(db, "admin")
 
 
 @pytest.fixture
 def analyst(db) -> access.Actor:
     """The lead of CASE-1."""
-    return access.user_by_name(db, "analyst")
+    return users.user_by_name(db, "analyst")
 
 
 @pytest.fixture
 def analyst2(db) -> access.Actor:
     """An analyst who is not a member of CASE-1 (tests add them when they need a member)."""
-    return access.user_by_name(db, "analyst2")
+    return users.user_by_name(db, "analyst2")
 
 
 @pytest.fixture
 def reviewer(db) -> access.Actor:
     """A reviewer account, a reviewer member of CASE-1."""
-    return access.user_by_name(db, "reviewer")
+    return users.user_by_name(db, "reviewer")
 
 
 @pytest.fixture

@@ -243,10 +243,17 @@ def test_managing_members_and_cases_is_audited(db):
     seq = _last_seq(db)
     cases.create_case(db, SYSTEM, "CASE-2", "Second", lead="analyst")
     cases.add_member(db, SYSTEM, "CASE-2", "analyst2", "analyst")
-    created, member = _events(db, seq)
+    cases.add_member(db, SYSTEM, "CASE-2", "analyst2", "reviewer")
+    cases.remove_member(db, SYSTEM, "CASE-2", "analyst2")
+    created, added, changed, removed = _events(db, seq)
     assert (created["username"], created["action"], created["case_ref"]) == ("system", "case.create", "CASE-2")
-    assert (member["action"], member["case_ref"], member["item_code"]) == ("case.member.set", "CASE-2", "analyst2")
-    assert json.loads(member["details"]) == {"role": "analyst"}
+    assert (added["action"], added["case_ref"], added["item_code"]) == ("case.member.add", "CASE-2", "analyst2")
+    assert json.loads(added["details"]) == {"role": "analyst", "was": None}
+    assert (changed["action"], json.loads(changed["details"])) == (
+        "case.member.role",
+        {"role": "reviewer", "was": "analyst"},
+    )
+    assert (removed["action"], json.loads(removed["details"])) == ("case.member.remove", {"role": "reviewer"})
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from workbench import access
+from workbench import users
 from workbench.cli import main
 from workbench.db import latest_version, open_home
 from workbench.demo import demo_logins
@@ -152,7 +152,7 @@ def test_user_add_reads_the_password_from_stdin(run, settings):
     assert output.strip() == "user carol added as analyst"
     assert "carols-long-password" not in output
     db = open_home(settings)
-    assert access.authenticate(db, "carol", "carols-long-password").role == "analyst"
+    assert users.authenticate(db, "carol", "carols-long-password").role == "analyst"
     db.conn.close()
 
 

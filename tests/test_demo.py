@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from workbench import access, facts, observations, people
+from workbench import facts, observations, people, users
 from workbench.config import Settings
 from workbench.db import open_home
 from workbench.demo import DEMO_DIR, load_demo
@@ -31,7 +31,7 @@ def _csv_rows(name: str) -> list[dict]:
 def demo(tmp_path):
     db = open_home(Settings(home=tmp_path / "home"))
     assert load_demo(db) is True
-    actor = access.user_by_name(db, "demo-analyst")
+    actor = users.user_by_name(db, "demo-analyst")
     yield db, actor
     db.conn.close()
 

@@ -1,7 +1,8 @@
-"""Users, passwords, roles, case membership, and the one permission check.
+"""Roles, rights, and the one permission check.
 
 Every domain function that touches a case calls `authorize` first. A case the user is not a member
 of does not exist for them: they get the same NotFound as for a reference that matches nothing.
+Users, passwords and sign-in live in `users.py`.
 """
 
 from __future__ import annotations
@@ -9,25 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-import pandas as pd
 import sqlite_utils
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from workbench import audit, fields
-from workbench.db import query_one, transaction
-from workbench.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationError
-from workbench.timeutil import now_utc
+from workbench import fields
+from workbench.db import query_one
+from workbench.errors import NotFound, PermissionDenied
 
 ROLES = ("admin", "analyst", "reviewer")
 MEMBER_ROLES = ("analyst", "reviewer", "lead")
 RESERVED_USERNAMES = {"system", "(unknown)"}  # names the audit log uses for the operator and strangers
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 1024
-
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verifying against this keeps a wrong username as slow as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
 
 
 class Right(StrEnum):
@@ -36,12 +27,18 @@ class Right(StrEnum):
     MANAGE_MEMBERS = "manage members"
     EXPORT = "export"
     PURGE = "purge"
+    AUDIT = "see the case's activity"
+
+
+# What an administrator may do in any case without being a member: manage who is in it, and see
+# who did what in it. Neither shows the case's content.
+_ADMIN_RIGHTS = {Right.MANAGE_MEMBERS, Right.AUDIT}
 
 
 _MEMBER_RIGHTS = {
     "reviewer": {Right.VIEW},
     "analyst": {Right.VIEW, Right.RECORD},
-    "lead": {Right.VIEW, Right.RECORD, Right.MANAGE_MEMBERS, Right.EXPORT, Right.PURGE},
+    "lead": {Right.VIEW, Right.RECORD, Right.MANAGE_MEMBERS, Right.EXPORT, Right.PURGE, Right.AUDIT},
 }
 
 
@@ -54,6 +51,7 @@ class Actor:
     display_name: str
     role: str
     is_system: bool = False
+    must_change_password: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -77,14 +75,14 @@ class CaseAccess:
 
 def authorize(db: sqlite_utils.Database, actor: Actor, right: Right, reference: str) -> CaseAccess:
     """The one permission check for anything inside a case."""
+    require_ready(actor)
     case = query_one(db, "SELECT * FROM cases WHERE reference = ?", (str(reference or "").strip(),))
     membership = None
     if case and actor.id is not None:
         membership = query_one(
             db, "SELECT role FROM case_members WHERE case_id = ? AND user_id = ?", (case["id"], actor.id)
         )
-    # Admins manage who is in a case without seeing inside it.
-    admin_managing = right is Right.MANAGE_MEMBERS and actor.is_admin
+    admin_managing = right in _ADMIN_RIGHTS and actor.is_admin
     if case is None or (membership is None and not admin_managing):
         raise NotFound(f"Case {fields.clip(reference)} not found.")
     access = CaseAccess(
@@ -114,129 +112,61 @@ def allowed(db: sqlite_utils.Database, actor: Actor, right: Right, reference: st
     return True
 
 
+def require_ready(actor: Actor) -> None:
+    """A user holding a temporary password may do nothing until they have set their own."""
+    if actor.must_change_password:
+        raise PermissionDenied("Set a new password first: yours was a temporary one.")
+
+
 def require_admin(actor: Actor, doing: str) -> None:
+    require_ready(actor)
     if not actor.is_admin:
         raise PermissionDenied(f"Only an administrator can {doing}.")
 
 
 def may_create_cases(actor: Actor) -> bool:
-    return actor.is_system or actor.role in ("admin", "analyst")
+    return not actor.must_change_password and (actor.is_system or actor.role in ("admin", "analyst"))
 
 
-# --- users -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Capabilities:
+    """What a user may use at all, for the navigation: each action is still checked case by case."""
+
+    view_cases: bool
+    record: bool
+    manage_members: bool
+    see_activity: bool
+    manage_users: bool
 
 
-def check_password(password: str, username: str) -> str:
-    if not isinstance(password, str) or not password:
-        raise ValueError("is required")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"must be at least {MIN_PASSWORD_LENGTH} characters")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValueError(f"must be at most {MAX_PASSWORD_LENGTH} characters")
-    if "\x00" in password:
-        raise ValueError("must not contain NUL characters")
-    if password.strip().lower() == username.lower():
-        raise ValueError("must not be the username")
-    return password
-
-
-def create_user(
-    db: sqlite_utils.Database,
-    actor: Actor,
-    username: str,
-    role: str,
-    password: str,
-    *,
-    display_name: str = "",
-    must_change_password: bool = False,
-) -> Actor:
-    require_admin(actor, "add users")
-    errors = {}
-    try:
-        username = fields.username(username)
-        if username in RESERVED_USERNAMES:
-            raise ValueError(f"{username} is reserved for the audit log")
-    except ValueError as e:
-        errors["username"] = str(e)
-        username = str(username)[:64]
-    try:
-        role = fields.choice(role, ROLES)
-    except ValueError as e:
-        errors["role"] = str(e)
-    try:
-        check_password(password, username)
-    except ValueError as e:
-        errors["password"] = str(e)
-    try:
-        display_name = fields.text(display_name, required=False, max_length=200, single_line=True)
-    except ValueError as e:
-        errors["display_name"] = str(e)
-    if errors:
-        raise ValidationError(errors)
-    with transaction(db):
-        if query_one(db, "SELECT id FROM users WHERE username = ?", (username,)):
-            raise ValidationError({"username": f"{username} is taken"})
-        user_id = (
-            db.table("users")
-            .insert(
-                {
-                    "username": username,
-                    "display_name": display_name or username,
-                    "role": role,
-                    "password_hash": _hasher.hash(password),
-                    "active": 1,
-                    "must_change_password": int(must_change_password),
-                    "created_at": now_utc(),
-                }
-            )
-            .last_pk
+def capabilities(db: sqlite_utils.Database, actor: Actor) -> Capabilities:
+    roles = set()
+    if actor.id is not None:
+        roles = {r["role"] for r in db.query("SELECT DISTINCT role FROM case_members WHERE user_id = ?", (actor.id,))}
+    leads = "lead" in roles
+    if actor.role == "admin":
+        # An administrator sees no case content unless a member; the case pages are for members.
+        return Capabilities(
+            view_cases=bool(roles),
+            record=bool(roles & {"analyst", "lead"}),
+            manage_members=True,
+            see_activity=True,
+            manage_users=True,
         )
-        audit.record(db, actor.username, "user.create", item_code=username, details={"role": role})
-    return Actor(user_id, username, display_name or username, role)
-
-
-def authenticate(db: sqlite_utils.Database, username: str, password: str) -> Actor:
-    """Sign in with a local account. Wrong username and wrong password look the same."""
-    name = str(username or "").strip().lower()[:200]
-    user = None
-    if fields.USERNAME_PATTERN.match(name):
-        user = query_one(db, "SELECT * FROM users WHERE username = ?", (name,))
-    ok = False
-    if isinstance(password, str) and 0 < len(password) <= MAX_PASSWORD_LENGTH:
-        try:
-            ok = _hasher.verify(user["password_hash"] if user else _DUMMY_HASH, password) and user is not None
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            ok = False
-    if not ok or not user["active"]:
-        audit.record(db, name if user else "(unknown)", "sign_in.failed", details={"username_known": user is not None})
-        raise AuthenticationFailed()
-    audit.record(db, user["username"], "sign_in")
-    return _actor(user)
-
-
-def sign_out(db: sqlite_utils.Database, actor: Actor) -> None:
-    audit.record(db, actor.username, "sign_out")
-
-
-def current_actor(db: sqlite_utils.Database, user_id: int) -> Actor | None:
-    """Re-read the signed-in user on every run: a deactivated account stops at its next click."""
-    user = query_one(db, "SELECT * FROM users WHERE id = ?", (user_id,))
-    return _actor(user) if user and user["active"] else None
-
-
-def user_by_name(db: sqlite_utils.Database, username: str) -> Actor:
-    user = query_one(db, "SELECT * FROM users WHERE username = ?", (str(username or "").strip().lower(),))
-    if not user or not user["active"]:
-        raise NotFound(f"No active user {fields.clip(username)}.")
-    return _actor(user)
-
-
-def list_users(db: sqlite_utils.Database, actor: Actor) -> pd.DataFrame:
-    require_admin(actor, "list users")
-    return pd.DataFrame(
-        db.query("SELECT username, display_name, role, active, created_at FROM users ORDER BY username")
+    return Capabilities(
+        view_cases=True,
+        record=actor.role == "analyst",
+        manage_members=leads,
+        see_activity=leads,
+        manage_users=False,
     )
 
 
-def _actor(user: dict) -> Actor:
-    return Actor(user["id"], user["username"], user["display_name"], user["role"])
+def leads_a_case(db: sqlite_utils.Database, actor: Actor) -> bool:
+    """Whether the actor is lead of any case: the Members and Activity pages are for them."""
+    if actor.id is None:
+        return False
+    return (
+        query_one(db, "SELECT 1 AS yes FROM case_members WHERE user_id = ? AND role = 'lead' LIMIT 1", (actor.id,))
+        is not None
+    )

@@ -15,12 +15,13 @@ from workbench.access import (
     Right,
     authorize,
     may_create_cases,
-    user_by_name,
+    require_ready,
 )
 from workbench.db import next_code, query_one, transaction
 from workbench.errors import NotFound, PermissionDenied, ValidationError
 from workbench.schemas import load_catalog
 from workbench.timeutil import now_utc
+from workbench.users import user_by_name
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ def create_case(
     lead: str | None = None,
 ) -> CaseAccess:
     """Open a case. Its lead becomes a member with the lead role; the child becomes person P-0001."""
+    require_ready(actor)
     if not may_create_cases(actor):
         raise PermissionDenied("Only analysts and administrators can open cases.")
     errors = {}
@@ -125,7 +127,8 @@ def create_case(
 
 
 def add_member(db: sqlite_utils.Database, actor: Actor, reference: str, username: str, role: str) -> None:
-    """Add someone to a case, or change their part in it."""
+    """Add someone to a case or change their part in it. Making someone lead hands the lead over:
+    the previous lead stays in the case as an analyst."""
     access = authorize(db, actor, Right.MANAGE_MEMBERS, reference)
     try:
         role = fields.choice(role, MEMBER_ROLES)
@@ -137,22 +140,94 @@ def add_member(db: sqlite_utils.Database, actor: Actor, reference: str, username
         raise ValidationError({"username": str(e)}) from None
     if role == "lead" and user.role == "reviewer":
         raise ValidationError({"role": "a reviewer account cannot lead a case"})
-    lead = query_one(db, "SELECT lead_user_id FROM cases WHERE id = ?", (access.case_id,))
-    if lead["lead_user_id"] == user.id and role != "lead":
-        raise ValidationError({"role": f"{user.username} is the case lead and stays lead while they lead the case"})
+    now = now_utc()
     with transaction(db):
+        lead_id = query_one(db, "SELECT lead_user_id FROM cases WHERE id = ?", (access.case_id,))["lead_user_id"]
+        if lead_id == user.id and role != "lead":
+            raise ValidationError(
+                {"role": f"{user.username} leads the case: make someone else lead first, and they become an analyst"}
+            )
+        before = query_one(
+            db, "SELECT role FROM case_members WHERE case_id = ? AND user_id = ?", (access.case_id, user.id)
+        )
+        if role == "lead" and lead_id != user.id:
+            db.execute("UPDATE cases SET lead_user_id = ? WHERE id = ?", (user.id, access.case_id))
+            db.execute(
+                "UPDATE case_members SET role = 'analyst' WHERE case_id = ? AND user_id = ?", (access.case_id, lead_id)
+            )
         db.table("case_members").upsert(
-            {"case_id": access.case_id, "user_id": user.id, "role": role, "added_by": actor.id, "added_at": now_utc()},
+            {"case_id": access.case_id, "user_id": user.id, "role": role, "added_by": actor.id, "added_at": now},
             pk=("case_id", "user_id"),
         )
         audit.record(
             db,
             actor.username,
-            "case.member.set",
+            "case.member.add" if before is None else "case.member.role",
             case_ref=access.reference,
             item_code=user.username,
-            details={"role": role},
+            details={"role": role, "was": before["role"] if before else None},
         )
+
+
+def remove_member(db: sqlite_utils.Database, actor: Actor, reference: str, username: str) -> None:
+    """Take someone out of a case: from their next click the case does not exist for them."""
+    access = authorize(db, actor, Right.MANAGE_MEMBERS, reference)
+    with transaction(db):
+        member = query_one(
+            db,
+            "SELECT u.id, u.username, m.role FROM case_members m JOIN users u ON u.id = m.user_id"
+            " WHERE m.case_id = ? AND u.username = ?",
+            (access.case_id, str(username or "").strip().lower()[:200]),
+        )
+        if member is None:
+            raise ValidationError({"username": f"{fields.clip(username)} is not a member of {access.reference}"})
+        if member["role"] == "lead":
+            raise ValidationError({"username": f"{member['username']} leads the case: make someone else lead first"})
+        db.execute("DELETE FROM case_members WHERE case_id = ? AND user_id = ?", (access.case_id, member["id"]))
+        audit.record(
+            db,
+            actor.username,
+            "case.member.remove",
+            case_ref=access.reference,
+            item_code=member["username"],
+            details={"role": member["role"]},
+        )
+
+
+def members(db: sqlite_utils.Database, actor: Actor, reference: str) -> pd.DataFrame:
+    """Who is in a case, for whoever manages its membership."""
+    access = authorize(db, actor, Right.MANAGE_MEMBERS, reference)
+    frame = pd.DataFrame(
+        list(
+            db.query(
+                "SELECT u.username, u.display_name, u.role AS account_role, m.role, u.active, m.added_at"
+                " FROM case_members m JOIN users u ON u.id = m.user_id WHERE m.case_id = ?"
+                " ORDER BY CASE m.role WHEN 'lead' THEN 0 WHEN 'analyst' THEN 1 ELSE 2 END, u.username",
+                (access.case_id,),
+            )
+        ),
+        columns=["username", "display_name", "account_role", "role", "active", "added_at"],
+    )
+    frame["active"] = frame["active"].astype(bool)
+    audit.record(db, actor.username, "case.members.view", case_ref=access.reference)
+    return frame
+
+
+def managed_cases(db: sqlite_utils.Database, actor: Actor) -> pd.DataFrame:
+    """The cases whose membership the actor manages: every case for an administrator (reference,
+    status, lead and size only: no titles, which can say too much), the cases they lead otherwise."""
+    require_ready(actor)
+    rows = db.query(
+        """
+        SELECT c.reference, c.status, lead.username AS lead,
+               (SELECT COUNT(*) FROM case_members m WHERE m.case_id = c.id) AS members, c.created_at
+        FROM cases c JOIN users lead ON lead.id = c.lead_user_id
+        WHERE :admin OR c.id IN (SELECT case_id FROM case_members WHERE user_id = :user_id AND role = 'lead')
+        ORDER BY c.created_at DESC, c.reference
+        """,
+        {"admin": int(actor.is_admin), "user_id": actor.id if actor.id is not None else -1},
+    )
+    return pd.DataFrame(list(rows), columns=["reference", "status", "lead", "members", "created_at"])
 
 
 def list_cases(db: sqlite_utils.Database, actor: Actor) -> pd.DataFrame:

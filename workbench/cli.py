@@ -2,8 +2,8 @@
 
 Commands that act inside a case name the acting user with --as; the permission check and the
 audit event happen in the domain, exactly as for the browser. Administrative commands (init,
-user add, case add, case member add) act as the operator at the server's shell, audited as
-`system`. Errors a user can cause print a message and exit 1, never a traceback.
+user ..., case add, case member ... without --as) act as the operator at the server's shell,
+audited as `system`. Errors a user can cause print a message and exit 1, never a traceback.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from workbench import access, audit, cases, demo, facts, observations, people
+from workbench import access, activity, audit, cases, demo, facts, observations, people, users
 from workbench.config import Settings
 from workbench.csvsafe import frame_to_csv
 from workbench.db import open_home
@@ -55,7 +55,10 @@ class _Context:
         return self._db
 
     def actor(self, username: str) -> access.Actor:
-        return access.user_by_name(self.db, username)
+        return users.user_by_name(self.db, username)
+
+    def actor_or_system(self, username: str | None) -> access.Actor:
+        return self.actor(username) if username else access.SYSTEM
 
 
 pass_context = click.make_pass_decorator(_Context)
@@ -112,16 +115,82 @@ def user() -> None:
 @click.argument("username")
 @click.option("--role", type=click.Choice(access.ROLES), required=True, help="admin, analyst or reviewer.")
 @click.option("--display-name", default="", help="The name shown in the app and the audit log.")
+@click.option("--email", default="", help="The address single sign-on maps to this account.")
+@click.option("--temporary", is_flag=True, help="The user must choose their own password at first sign-in.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
 @pass_context
-def user_add(c: _Context, username: str, role: str, display_name: str, password_stdin: bool) -> None:
+def user_add(
+    c: _Context, username: str, role: str, display_name: str, email: str, temporary: bool, password_stdin: bool
+) -> None:
     """Add a user. The password is read from stdin or prompted for, never given as an argument."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    created = access.create_user(c.db, access.SYSTEM, username, role, password, display_name=display_name)
-    click.echo(f"user {created.username} added as {created.role}")
+    password = _read_password(password_stdin)
+    created = users.create_user(
+        c.db, access.SYSTEM, username, role, password, display_name=display_name, email=email, temporary=temporary
+    )
+    click.echo(f"user {created.username} added as {created.role}" + (" (temporary password)" if temporary else ""))
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@user.command("deactivate")
+@click.argument("username")
+@pass_context
+def user_deactivate(c: _Context, username: str) -> None:
+    """Stop an account signing in; its open sessions end at their next click."""
+    users.set_active(c.db, access.SYSTEM, username, False)
+    click.echo(f"user {username} deactivated")
+
+
+@user.command("activate")
+@click.argument("username")
+@pass_context
+def user_activate(c: _Context, username: str) -> None:
+    """Let a deactivated account sign in again."""
+    users.set_active(c.db, access.SYSTEM, username, True)
+    click.echo(f"user {username} active")
+
+
+@user.command("unlock")
+@click.argument("username")
+@pass_context
+def user_unlock(c: _Context, username: str) -> None:
+    """Lift a lock that failed sign-ins put on an account."""
+    users.unlock(c.db, access.SYSTEM, username)
+    click.echo(f"user {username} unlocked")
+
+
+@user.command("reset-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the temporary password from standard input.")
+@pass_context
+def user_reset_password(c: _Context, username: str, password_stdin: bool) -> None:
+    """Give a temporary password; the user must choose their own at sign-in."""
+    users.reset_password(c.db, access.SYSTEM, username, _read_password(password_stdin))
+    click.echo(f"user {username} has a temporary password")
+
+
+@user.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(access.ROLES))
+@pass_context
+def user_role(c: _Context, username: str, role: str) -> None:
+    """Change an account's role."""
+    users.set_role(c.db, access.SYSTEM, username, role)
+    click.echo(f"user {username} is now {role}")
+
+
+@user.command("email")
+@click.argument("username")
+@click.argument("email")
+@pass_context
+def user_email(c: _Context, username: str, email: str) -> None:
+    """Set the e-mail address single sign-on maps to the account ("" removes it)."""
+    users.set_email(c.db, access.SYSTEM, username, email)
+    click.echo(f"user {username} e-mail set" if email else f"user {username} e-mail removed")
 
 
 @user.command("list")
@@ -129,7 +198,7 @@ def user_add(c: _Context, username: str, role: str, display_name: str, password_
 @pass_context
 def user_list(c: _Context, fmt: str) -> None:
     """List user accounts."""
-    _print_frame(access.list_users(c.db, access.SYSTEM), fmt)
+    _print_frame(users.list_users(c.db, access.SYSTEM), fmt)
 
 
 # --- cases -------------------------------------------------------------------------------------
@@ -157,17 +226,48 @@ def case_member() -> None:
     """Case membership."""
 
 
+operator_option = click.option(
+    "--as",
+    "as_user",
+    default=None,
+    metavar="USERNAME",
+    help="Act as this user (a case lead or administrator); default: the operator at the shell.",
+)
+
+
 @case_member.command("add")
 @click.argument("reference")
 @click.argument("username")
 @click.option(
     "--role", type=click.Choice(["analyst", "reviewer", "lead"]), required=True, help="Their part in the case."
 )
+@operator_option
 @pass_context
-def case_member_add(c: _Context, reference: str, username: str, role: str) -> None:
-    """Add a user to a case, or change their part in it."""
-    cases.add_member(c.db, access.SYSTEM, reference, username, role)
+def case_member_add(c: _Context, reference: str, username: str, role: str, as_user: str | None) -> None:
+    """Add a user to a case, or change their part in it (lead hands the lead over)."""
+    cases.add_member(c.db, c.actor_or_system(as_user), reference, username, role)
     click.echo(f"{username} is now {role} in {reference}")
+
+
+@case_member.command("remove")
+@click.argument("reference")
+@click.argument("username")
+@operator_option
+@pass_context
+def case_member_remove(c: _Context, reference: str, username: str, as_user: str | None) -> None:
+    """Take a user out of a case."""
+    cases.remove_member(c.db, c.actor_or_system(as_user), reference, username)
+    click.echo(f"{username} removed from {reference}")
+
+
+@case_member.command("list")
+@click.argument("reference")
+@operator_option
+@format_option
+@pass_context
+def case_member_list(c: _Context, reference: str, as_user: str | None, fmt: str) -> None:
+    """Who is in a case and in what part."""
+    _print_frame(cases.members(c.db, c.actor_or_system(as_user), reference), fmt)
 
 
 @case.command("list")
@@ -366,6 +466,27 @@ def audit_verify(c: _Context) -> None:
         return
     click.echo(f"audit chain broken at event {report.first_bad_seq}: {report.problem}", err=True)
     sys.exit(1)
+
+
+@audit_group.command("activity")
+@click.argument("reference")
+@as_option
+@click.option("--user", "username", default=None, help="Only this user's events.")
+@click.option("--action", default=None, help="Only this action, e.g. observation.create.")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (London).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (London).")
+@format_option
+@pass_context
+def audit_activity(c: _Context, reference: str, as_user: str, username, action, date_from, date_to, fmt: str) -> None:
+    """A case's events, newest first (its lead and administrators)."""
+    filters = activity.ActivityFilter(
+        username=username,
+        action=action,
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None,
+    )
+    found = activity.case_activity(c.db, c.actor(as_user), reference, filters, limit=None, downloading=fmt != "table")
+    _print_frame(found.events, fmt)
 
 
 def _print_frame(frame: pd.DataFrame, fmt: str) -> None:

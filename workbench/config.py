@@ -28,11 +28,42 @@ def _positive_int(name: str, default: int) -> int:
     return int(raw)
 
 
+def _positive_minutes(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        minutes = float(raw)
+    except ValueError:
+        minutes = 0.0
+    if not 0 < minutes < 1_000_000:
+        raise ConfigurationError(f"{name} must be a number of minutes above 0, not {raw[:40]!r}")
+    return minutes
+
+
+@dataclass(frozen=True)
+class SignInPolicy:
+    """How many failures in a row lock an account and for how long; how long a session may idle."""
+
+    lockout_attempts: int = 5
+    lockout_minutes: float = 15
+    idle_minutes: float = 30
+
+    @classmethod
+    def from_env(cls) -> SignInPolicy:
+        return cls(
+            lockout_attempts=_positive_int("WORKBENCH_LOCKOUT_ATTEMPTS", 5),
+            lockout_minutes=_positive_minutes("WORKBENCH_LOCKOUT_MINUTES", 15),
+            idle_minutes=_positive_minutes("WORKBENCH_IDLE_MINUTES", 30),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
     grading_scheme: str = "3x5x2"
     max_import_rows: int = 100_000
+    sign_in: SignInPolicy = SignInPolicy()
 
     @property
     def database_path(self) -> Path:
@@ -49,4 +80,5 @@ class Settings:
             home=home_path.resolve(),
             grading_scheme=grading_scheme(),
             max_import_rows=_positive_int("WORKBENCH_MAX_IMPORT_ROWS", 100_000),
+            sign_in=SignInPolicy.from_env(),
         )

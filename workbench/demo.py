@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from workbench import access, cases, facts, observations, people
+from workbench import access, cases, facts, observations, people, users
 from workbench.db import query_one, transaction
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "sample_data" / "demo"
@@ -39,7 +39,7 @@ def load_demo(db: sqlite_utils.Database, directory: Path = DEMO_DIR) -> bool:
     with transaction(db):  # all of the demo or none of it
         for user in spec["users"]:
             if not query_one(db, "SELECT id FROM users WHERE username = ?", (user["username"],)):
-                access.create_user(
+                users.create_user(
                     db,
                     access.SYSTEM,
                     user["username"],
@@ -47,7 +47,7 @@ def load_demo(db: sqlite_utils.Database, directory: Path = DEMO_DIR) -> bool:
                     user["password"],
                     display_name=user["display_name"],
                 )
-        lead = access.user_by_name(db, case["lead"])
+        lead = users.user_by_name(db, case["lead"])
         cases.create_case(
             db,
             access.SYSTEM,
@@ -58,7 +58,7 @@ def load_demo(db: sqlite_utils.Database, directory: Path = DEMO_DIR) -> bool:
         )
         for member in case["members"]:
             cases.add_member(db, access.SYSTEM, case["reference"], member["username"], member["role"])
-        analyst = access.user_by_name(db, case["recorded_by"])
+        analyst = users.user_by_name(db, case["recorded_by"])
         for person in spec["people"]:
             people.add_person(
                 db, analyst, case["reference"], person["name"], person["role"], notes=person.get("notes", "")

@@ -38,7 +38,7 @@ def _open(page, code: str) -> None:
 
 
 def test_analyst_records_an_observation_and_finds_it_in_the_table(page, app_url):
-    sign_in(page, app_url, "demo-analyst", "demo-analyst-2026!")
+    sign_in(page, app_url, "demo-analyst", "demo-analyst-only-2026")
     page.get_by_role("button", name="Open case").first.click()
     page.get_by_role("heading", name="Case overview").wait_for()
 
@@ -70,7 +70,7 @@ def test_analyst_records_an_observation_and_finds_it_in_the_table(page, app_url)
 
 
 def test_markup_in_user_text_stays_text(page, app_url):
-    sign_in(page, app_url, "demo-analyst", "demo-analyst-2026!")
+    sign_in(page, app_url, "demo-analyst", "demo-analyst-only-2026")
     page.get_by_role("button", name="Open case").first.click()
     page.get_by_role("heading", name="Case overview").wait_for()
     page.get_by_role("link", name="Record observation").click()
@@ -91,7 +91,7 @@ def test_markup_in_user_text_stays_text(page, app_url):
 
 
 def test_sign_out_returns_to_the_sign_in_form(page, app_url):
-    sign_in(page, app_url, "demo-reviewer", "demo-reviewer-2026!")
+    sign_in(page, app_url, "demo-reviewer", "demo-reviewer-only-2026")
     expect(page.get_by_role("link", name="Record observation")).to_have_count(0)
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_label("Password", exact=True)).to_be_visible()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from workbench import access
+from workbench import access, users
 from workbench.config import Settings
 from workbench.db import open_home
 from workbench.demo import load_demo
@@ -44,10 +44,20 @@ def db(home):
     database.conn.close()
 
 
+OUTSIDER = "outside-analyst"
+
+
+@pytest.fixture
+def outsider(db) -> str:
+    """An analyst who is a member of no case: DEMO-001 must not exist for them."""
+    users.create_user(db, access.SYSTEM, OUTSIDER, "analyst", "outsider-long-password-2026")
+    return OUTSIDER
+
+
 def signed_in(db, username: str, *, case: str | None = "DEMO-001", page: str | None = None) -> AppTest:
     """An app with `username` signed in (the sign-in screen has its own tests)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["user_id"] = access.user_by_name(db, username).id
+    at.session_state["user_id"] = users.user_by_name(db, username).id
     if case:
         at.query_params["case"] = case
     at.run()

@@ -18,15 +18,15 @@ def test_overview_counts_match_the_database(db):
     assert "Child A" in people["pseudonym"].tolist()
 
 
-def test_a_case_you_are_not_a_member_of_does_not_exist(db):
-    at = signed_in(db, "demo-admin", page=PAGE)
+def test_a_case_you_are_not_a_member_of_does_not_exist(db, outsider):
+    at = signed_in(db, outsider, page=PAGE)
     assert not at.exception
     assert "Case DEMO\\-001 not found" in errors(at)
     assert not at.metric and not at.dataframe
 
 
-def test_a_case_that_does_not_exist_reads_the_same(db):
-    at = signed_in(db, "demo-admin", case="NOPE-999", page=PAGE)
+def test_a_case_that_does_not_exist_reads_the_same(db, outsider):
+    at = signed_in(db, outsider, case="NOPE-999", page=PAGE)
     assert "Case NOPE\\-999 not found" in errors(at)
 
 

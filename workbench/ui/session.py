@@ -3,21 +3,30 @@
 A SQLite connection belongs to the thread that opened it and Streamlit runs every rerun in a
 script thread, so db() opens one per thread on first use and app.py closes it when the run ends.
 Pages also guard themselves (require_actor): hiding a page is convenience, not security.
+
+A session ends when its user signs out, after the configured idle minutes (checked at every run
+and by a timer in the sidebar, so an unattended screen clears itself), and at the next click after
+an administrator deactivates the account.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+import time
 
 import sqlite_utils
 import streamlit as st
 
-from workbench import access
-from workbench.config import Settings
+from workbench import access, users
+from workbench.config import Settings, SignInPolicy
 from workbench.db import open_home
 
 _DB = "_workbench_db"
 _USER_ID = "user_id"
+_METHOD = "sign_in_method"
+_LAST_ACTIVE = "last_active"
+_NOTICE = "session_notice"
 _CASE = "case_ref"
 
 
@@ -35,14 +44,23 @@ def close_database() -> None:
         held[1].conn.close()
 
 
+def policy() -> SignInPolicy:
+    return Settings.from_env().sign_in
+
+
 def actor() -> access.Actor | None:
     """The signed-in user, re-read every run so a deactivated account stops at its next click."""
     user_id = st.session_state.get(_USER_ID)
     if user_id is None:
         return None
-    found = access.current_actor(db(), user_id)
+    found = users.current_actor(db(), user_id)
+    if found is not None and signed_in_with_sso() and found.must_change_password:
+        # A temporary password guards the local sign-in; the identity provider vouched for this one.
+        found = dataclasses.replace(found, must_change_password=False)
     if found is None:
-        st.session_state.pop(_USER_ID, None)
+        username = st.session_state.get("username", "(unknown)")
+        end(access.Actor(user_id, username, username, "reviewer"), "account deactivated")
+        st.session_state[_NOTICE] = "Your session has ended: your account is no longer active."
     return found
 
 
@@ -54,17 +72,72 @@ def require_actor() -> access.Actor:
     return found
 
 
-def sign_in(user: access.Actor) -> None:
+def sign_in(user: access.Actor, method: str = "password") -> None:
     st.session_state.clear()
     st.session_state[_USER_ID] = user.id
+    st.session_state["username"] = user.username
+    st.session_state[_METHOD] = method
+    st.session_state[_LAST_ACTIVE] = time.time()
+
+
+def has_user() -> bool:
+    """Whether this browser session holds a signed-in user (not yet re-checked this run)."""
+    return st.session_state.get(_USER_ID) is not None
+
+
+def signed_in_with_sso() -> bool:
+    return st.session_state.get(_METHOD) == "sso"
+
+
+def idle_expired() -> bool:
+    last = st.session_state.get(_LAST_ACTIVE)
+    return (
+        st.session_state.get(_USER_ID) is not None
+        and last is not None
+        and time.time() - last > policy().idle_minutes * 60
+    )
+
+
+def touch() -> None:
+    """This run is the user's doing: the idle clock starts again."""
+    if st.session_state.get(_USER_ID) is not None:
+        st.session_state[_LAST_ACTIVE] = time.time()
+
+
+def end_if_idle() -> bool:
+    """End the session if it idled too long; True if it did."""
+    if not idle_expired():
+        return False
+    user = users.current_actor(db(), st.session_state[_USER_ID])
+    minutes = f"{policy().idle_minutes:g}"
+    if user is not None:
+        end(user, "idle timeout")
+    st.session_state[_NOTICE] = f"Your session ended after {minutes} idle minutes. Please sign in again."
+    return True
+
+
+def end(user: access.Actor, reason: str) -> None:
+    """Sign the user out: audited, then everything this browser session held is forgotten."""
+    sso = signed_in_with_sso()
+    users.sign_out(db(), user, reason=reason)
+    close_database()
+    st.session_state.clear()
+    if sso:
+        st.session_state[_METHOD] = "sso-ended"  # the identity provider's cookie must go too
 
 
 def sign_out() -> None:
     user = actor()
     if user:
-        access.sign_out(db(), user)
-    close_database()
-    st.session_state.clear()
+        end(user, "signed out")
+
+
+def take_notice() -> str | None:
+    return st.session_state.pop(_NOTICE, None)
+
+
+def sso_session_ended() -> bool:
+    return st.session_state.get(_METHOD) == "sso-ended"
 
 
 def current_case() -> str | None:

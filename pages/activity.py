@@ -1,0 +1,66 @@
+"""Activity: who viewed or changed what in a case, and when. For the case lead and administrators."""
+
+import streamlit as st
+
+from workbench import activity
+from workbench.errors import WorkbenchError
+from workbench.timeutil import format_local
+from workbench.ui import session
+from workbench.ui.download import csv_download
+from workbench.ui.feedback import show_error
+from workbench.ui.managed_case import pick_managed_case
+
+user = session.require_actor()
+db = session.db()
+st.title("Activity")
+st.caption("Every sign-in, view, change and download in a case, from the tamper-evident audit log.")
+reference = pick_managed_case(user, key="activity_case")
+
+# One read of the log per run: the filters' values are in the session before their widgets draw,
+# and the widgets offer the users and actions the case's whole log holds.
+dates = st.session_state.get(f"activity_dates_{reference}") or ()
+filters = activity.ActivityFilter(
+    username=st.session_state.get(f"activity_user_{reference}"),
+    action=st.session_state.get(f"activity_action_{reference}"),
+    date_from=dates[0] if len(dates) >= 1 else None,
+    date_to=dates[1] if len(dates) == 2 else (dates[0] if dates else None),
+)
+try:
+    shown = activity.case_activity(db, user, reference, filters)
+except WorkbenchError as e:
+    show_error(e)
+    st.stop()
+f1, f2, f3 = st.columns([2, 2, 3])
+f1.selectbox("User", shown.usernames, index=None, placeholder="Everyone", key=f"activity_user_{reference}")
+f2.selectbox("Action", shown.actions, index=None, placeholder="Every action", key=f"activity_action_{reference}")
+f3.date_input(
+    "Dates (London)",
+    value=(),
+    format="DD/MM/YYYY",
+    key=f"activity_dates_{reference}",
+    help="One day, or the first and last day.",
+)
+events = shown.events.assign(at=shown.events["at"].map(format_local))
+st.caption(
+    f"{len(events)} events, newest first"
+    + (" (the newest 5,000; download for all of them)." if shown.truncated else ".")
+)
+st.dataframe(
+    events,
+    hide_index=True,
+    column_config={
+        "seq": st.column_config.NumberColumn("Seq", format="%d"),
+        "at": "When (London)",
+        "username": "User",
+        "action": "Action",
+        "item_code": "Item",
+        "details": "Details",
+        "justification": "Justification",
+    },
+)
+csv_download(
+    "Download as CSV",
+    f"{reference}-activity.csv",
+    lambda conn: activity.case_activity(conn, user, reference, filters, limit=None, downloading=True).events,
+    key="activity_csv",
+)

@@ -1,0 +1,116 @@
+"""Users: accounts, roles, sign-in state. For administrators."""
+
+import pandas as pd
+import streamlit as st
+
+from workbench import users
+from workbench.access import ROLES
+from workbench.errors import WorkbenchError
+from workbench.ui import session, temporary_password
+from workbench.ui.feedback import show_error
+from workbench.ui.safe import escape
+
+ROLE_HELP = {
+    "admin": "Administrator: manages users and case membership; sees no case content unless a member",
+    "analyst": "Analyst: records and amends in the cases they are a member of",
+    "reviewer": "Reviewer: reads the cases they are a member of",
+}
+
+user = session.require_actor()
+db = session.db()
+st.title("Users")
+try:
+    accounts = users.list_users(db, user)
+except WorkbenchError as e:
+    show_error(e)
+    st.stop()
+
+if handed := st.session_state.pop("handover", None):
+    who, password = handed
+    st.success(
+        f"Give {escape(who)} this temporary password by a separate channel. It is shown once; they must choose"
+        " their own when they first sign in.",
+        icon=":material/key:",
+    )
+    st.code(password, language=None)
+if notice := st.session_state.pop("users_notice", None):
+    st.success(escape(notice), icon=":material/check_circle:")
+
+st.dataframe(
+    accounts,
+    hide_index=True,
+    column_config={
+        "username": "Username",
+        "display_name": "Name",
+        "role": "Role",
+        "email": "E-mail (single sign-on)",
+        "active": st.column_config.CheckboxColumn("Active"),
+        "locked_until": st.column_config.DatetimeColumn("Locked until (UTC)", format="D MMM HH:mm"),
+        "temporary_password": st.column_config.CheckboxColumn("Temporary password"),
+        "created_at": st.column_config.DatetimeColumn("Created (UTC)", format="D MMM YYYY"),
+        "last_sign_in": st.column_config.DatetimeColumn("Last sign-in (UTC)", format="D MMM YYYY HH:mm"),
+    },
+)
+
+add, manage = st.tabs(["Add a user", "Change a user"])
+with add, st.form("add_user", clear_on_submit=True):
+    username = st.text_input("Username *", max_chars=64, help="Lower-case letters, digits, . _ @ -")
+    display_name = st.text_input("Name", max_chars=200)
+    role = st.selectbox("Role *", ROLES, index=1, format_func=ROLE_HELP.get)
+    email = st.text_input("E-mail for single sign-on", max_chars=254, help="Leave empty where sign-in is by password.")
+    if st.form_submit_button("Add user", type="primary"):
+        password = temporary_password.generate()
+        try:
+            created = users.create_user(
+                db, user, username, role, password, display_name=display_name, email=email, temporary=True
+            )
+        except WorkbenchError as e:
+            show_error(e)
+        else:
+            st.session_state["handover"] = (created.username, password)
+            st.rerun()
+
+with manage:
+    chosen = st.selectbox("User", accounts["username"].tolist(), index=None, placeholder="Choose a user")
+    if chosen:
+        row = accounts.set_index("username").loc[chosen]
+        c1, c2, c3, c4 = st.columns(4)
+        action = None
+        if row["active"]:
+            if c1.button("Deactivate", key="deactivate", help="Their open sessions end at their next click."):
+                action = (
+                    "users_notice",
+                    lambda: users.set_active(db, user, chosen, False),
+                    f"{chosen} is deactivated.",
+                )
+        elif c1.button("Reactivate", key="reactivate"):
+            action = ("users_notice", lambda: users.set_active(db, user, chosen, True), f"{chosen} is active again.")
+        if c2.button("Unlock", key="unlock", disabled=pd.isna(row["locked_until"])):
+            action = ("users_notice", lambda: users.unlock(db, user, chosen), f"{chosen} is unlocked.")
+        if c3.button("Reset password", key="reset_password", help="Gives a temporary password, shown once."):
+            password = temporary_password.generate()
+            action = ("handover", lambda: users.reset_password(db, user, chosen, password), (chosen, password))
+        with c4.popover("Role or e-mail"):
+            # Keyed by user, so an unsaved edit for one user never carries over to the next.
+            new_role = st.selectbox(
+                "Role", ROLES, index=ROLES.index(row["role"]), format_func=ROLE_HELP.get, key=f"role_of_{chosen}"
+            )
+            new_email = st.text_input("E-mail", value=row["email"] or "", max_chars=254, key=f"email_of_{chosen}")
+            if st.button("Save", key="save_user"):
+
+                def change():
+                    if new_role != row["role"]:
+                        users.set_role(db, user, chosen, new_role)
+                    if (new_email or None) != row["email"]:
+                        users.set_email(db, user, chosen, new_email)
+
+                action = ("users_notice", change, f"{chosen} is saved.")
+        if action:
+            key, do, message = action
+            try:
+                do()
+            except WorkbenchError as e:
+                show_error(e)
+            else:
+                st.session_state[key] = message
+                st.rerun()

@@ -1,0 +1,228 @@
+"""The whole matrix: every domain function that acts inside a case, for every part a user can have
+(each account role, as a member and as a non-member), is either allowed, refused, or finds no case.
+
+The functions are found by looking at the modules, so a new one that takes (db, actor, reference)
+fails `test_every_case_function_is_in_the_matrix` until someone decides who may call it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import shutil
+
+import pytest
+
+from tests.conftest import CASE, install_template
+from workbench import access, activity, cases, facts, observations, people, users
+from workbench.access import SYSTEM, Right
+from workbench.config import Settings
+from workbench.db import open_home
+from workbench.errors import NotFound, PermissionDenied
+
+ALLOWED, DENIED, HIDDEN = "allowed", "refused", "not found"
+
+# The part each user plays in CASE-1 in this module's database.
+PARTS = {
+    "lead (analyst account)": "analyst",
+    "analyst member": "analyst2",
+    "reviewer member": "reviewer",
+    "admin member (as analyst)": "admin2",
+    "analyst non-member": "outsider",
+    "reviewer non-member": "reviewer2",
+    "admin non-member": "admin",
+}
+
+_ALL = list(Right)
+EXPECTED = {
+    "lead (analyst account)": dict.fromkeys(_ALL, ALLOWED),
+    "analyst member": {
+        Right.VIEW: ALLOWED, Right.RECORD: ALLOWED, Right.MANAGE_MEMBERS: DENIED, Right.EXPORT: DENIED,
+        Right.PURGE: DENIED, Right.AUDIT: DENIED,
+    },
+    "reviewer member": {
+        Right.VIEW: ALLOWED, Right.RECORD: DENIED, Right.MANAGE_MEMBERS: DENIED, Right.EXPORT: DENIED,
+        Right.PURGE: DENIED, Right.AUDIT: DENIED,
+    },
+    "admin member (as analyst)": {
+        Right.VIEW: ALLOWED, Right.RECORD: ALLOWED, Right.MANAGE_MEMBERS: ALLOWED, Right.EXPORT: DENIED,
+        Right.PURGE: DENIED, Right.AUDIT: ALLOWED,
+    },
+    "analyst non-member": dict.fromkeys(_ALL, HIDDEN),
+    "reviewer non-member": dict.fromkeys(_ALL, HIDDEN),
+    "admin non-member": {
+        Right.VIEW: HIDDEN, Right.RECORD: HIDDEN, Right.MANAGE_MEMBERS: ALLOWED, Right.EXPORT: HIDDEN,
+        Right.PURGE: HIDDEN, Right.AUDIT: ALLOWED,
+    },
+}  # fmt: skip
+
+OBSERVATION = {
+    "kind": "profile_indicator",
+    "indicator": "stated_age",
+    "summary": "Bio states age 19",
+    "details": {"profile_element": "bio", "stated_age": 19},
+    "source_type": "analyst_viewed",
+    "source_grade": "2",
+    "information_grade": "B",
+    "handling_code": "P",
+    "observed_at": "2025-03-14 10:30",
+}
+OBSERVATION_CSV = (
+    b"kind,indicator,summary,details,source_type,source_grade,information_grade,handling_code,observed_at\n"
+    b'profile_indicator,stated_age,Imported,"{""profile_element"": ""bio"", ""stated_age"": 17}",'
+    b"analyst_viewed,2,B,P,2025-03-15 09:00\n"
+)
+FACT = {"person": "P-0001", "attribute": "school", "value": "Northfield", "source_agency": "school"}
+FACT_CSV = b"person,attribute,value,source_agency\nP-0001,gender,female,school\n"
+
+# Every case function: the right it needs, and a call with valid arguments.
+CALLS = {
+    "cases.overview": (Right.VIEW, lambda db, who: cases.overview(db, who, CASE)),
+    "cases.add_member": (Right.MANAGE_MEMBERS, lambda db, who: cases.add_member(db, who, CASE, "bystander", "analyst")),
+    "cases.remove_member": (Right.MANAGE_MEMBERS, lambda db, who: cases.remove_member(db, who, CASE, "bystander")),
+    "cases.members": (Right.MANAGE_MEMBERS, lambda db, who: cases.members(db, who, CASE)),
+    "people.add_person": (Right.RECORD, lambda db, who: people.add_person(db, who, CASE, "Adult X", "associate")),
+    "people.add_account": (Right.RECORD, lambda db, who: people.add_account(db, who, CASE, "instagram", "new.handle")),
+    "people.directory": (Right.VIEW, lambda db, who: people.directory(db, who, CASE)),
+    "people.list_people": (Right.VIEW, lambda db, who: people.list_people(db, who, CASE)),
+    "people.list_accounts": (Right.VIEW, lambda db, who: people.list_accounts(db, who, CASE)),
+    "observations.record": (Right.RECORD, lambda db, who: observations.record(db, who, CASE, OBSERVATION)),
+    "observations.amend": (
+        Right.RECORD,
+        lambda db, who: observations.amend(db, who, CASE, "OBS-0001", {**OBSERVATION, "summary": "Amended"}, "typo"),
+    ),
+    "observations.retract": (
+        Right.RECORD,
+        lambda db, who: observations.retract(db, who, CASE, "OBS-0001", "recorded against the wrong child"),
+    ),
+    "observations.import_csv": (Right.RECORD, lambda db, who: observations.import_csv(db, who, CASE, OBSERVATION_CSV)),
+    "observations.list_observations": (Right.VIEW, lambda db, who: observations.list_observations(db, who, CASE)),
+    "observations.view": (Right.VIEW, lambda db, who: observations.view(db, who, CASE, "OBS-0001")),
+    "facts.add_fact": (Right.RECORD, lambda db, who: facts.add_fact(db, who, CASE, FACT)),
+    "facts.import_csv": (Right.RECORD, lambda db, who: facts.import_csv(db, who, CASE, FACT_CSV)),
+    "facts.list_facts": (Right.VIEW, lambda db, who: facts.list_facts(db, who, CASE)),
+    "activity.case_activity": (Right.AUDIT, lambda db, who: activity.case_activity(db, who, CASE)),
+}  # fmt: skip
+
+MODULES = (cases, people, observations, facts, activity)
+_STATE_TABLES = (
+    "users", "cases", "case_members", "people", "accounts", "observations", "observation_versions", "facts",
+    "fact_versions",
+)  # fmt: skip
+
+
+def _case_functions() -> set[str]:
+    found = set()
+    for module in MODULES:
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("_") or function.__module__ != module.__name__:
+                continue
+            if list(inspect.signature(function).parameters)[:3] == ["db", "actor", "reference"]:
+                found.add(f"{module.__name__.rsplit('.', 1)[1]}.{name}")
+    return found
+
+
+# Takes a reference, but for a case that does not exist yet: who may open cases is tested below.
+OPENS_A_CASE = {"cases.create_case"}
+
+
+def test_every_case_function_is_in_the_matrix():
+    assert _case_functions() == set(CALLS) | OPENS_A_CASE
+
+
+@pytest.mark.parametrize(
+    ("username", "may"),
+    [("analyst", True), ("outsider", True), ("admin", True), ("reviewer", False), ("reviewer2", False)],
+)
+def test_analysts_and_administrators_open_cases_and_reviewers_cannot(matrix_db, username, may):
+    actor = users.user_by_name(matrix_db, username)
+    if may:
+        opened = cases.create_case(matrix_db, actor, "CASE-2", "Another", lead="analyst")
+        assert opened.reference == "CASE-2"
+    else:
+        before = _state(matrix_db)
+        with pytest.raises(PermissionDenied):
+            cases.create_case(matrix_db, actor, "CASE-2", "Another", lead="analyst")
+        assert _state(matrix_db) == before
+
+
+def test_the_expected_table_covers_every_part_and_right():
+    assert set(EXPECTED) == set(PARTS)
+    assert all(set(rights) == set(Right) for rights in EXPECTED.values())
+
+
+@pytest.fixture(scope="module")
+def matrix_template(tmp_path_factory, template_db_path):
+    """CASE-1 with a member or outsider for every part, a bystander to add and remove, one observation."""
+    settings = Settings(home=tmp_path_factory.mktemp("matrix"))
+    install_template(template_db_path, settings)
+    db = open_home(settings)
+    for username, role in (
+        ("admin2", "admin"),
+        ("outsider", "analyst"),
+        ("reviewer2", "reviewer"),
+        ("bystander", "analyst"),
+    ):
+        users.create_user(db, SYSTEM, username, role, f"{username}-long-password-2026")
+    cases.add_member(db, SYSTEM, CASE, "analyst2", "analyst")
+    cases.add_member(db, SYSTEM, CASE, "admin2", "analyst")
+    cases.add_member(db, SYSTEM, CASE, "bystander", "reviewer")
+    observations.record(db, users.user_by_name(db, "analyst"), CASE, OBSERVATION)
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
+    return settings.database_path
+
+
+@pytest.fixture
+def matrix_db(matrix_template, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copyfile(matrix_template, home / "workbench.db")
+    db = open_home(Settings(home=home))
+    yield db
+    db.conn.close()
+
+
+def _state(db) -> dict[str, list]:
+    return {table: list(db.query(f"SELECT * FROM [{table}]")) for table in _STATE_TABLES}  # noqa: S608
+
+
+def _last_seq(db) -> int:
+    return db.execute("SELECT COALESCE(MAX(seq), 0) FROM audit_events").fetchone()[0]
+
+
+@pytest.mark.parametrize("part", list(PARTS))
+@pytest.mark.parametrize("function", list(CALLS))
+def test_matrix(matrix_db, function, part):
+    right, call = CALLS[function]
+    expected = EXPECTED[part][right]
+    actor = users.user_by_name(matrix_db, PARTS[part])
+    before, seq = _state(matrix_db), _last_seq(matrix_db)
+    if expected == ALLOWED:
+        call(matrix_db, actor)
+        events = list(matrix_db.query("SELECT username, case_ref FROM audit_events WHERE seq > ?", (seq,)))
+        assert {"username": actor.username, "case_ref": CASE} in events, "an allowed call leaves an audit event"
+        return
+    raised = PermissionDenied if expected == DENIED else NotFound
+    with pytest.raises(raised) as refusal:
+        call(matrix_db, actor)
+    if expected == HIDDEN:
+        assert str(refusal.value) == f"Case {CASE} not found."
+        # ... exactly what a reference that matches nothing says
+        with pytest.raises(NotFound, match="^Case CASE-404 not found.$"):
+            access.authorize(matrix_db, actor, right, "CASE-404")
+    assert _state(matrix_db) == before, "a refusal changes nothing"
+    assert _last_seq(matrix_db) == seq
+
+
+@pytest.mark.parametrize("part", list(PARTS))
+def test_authorize_agrees_with_the_table_for_every_right(matrix_db, part):
+    actor = users.user_by_name(matrix_db, PARTS[part])
+    for right, expected in EXPECTED[part].items():
+        outcome = ALLOWED
+        try:
+            access.authorize(matrix_db, actor, right, CASE)
+        except PermissionDenied:
+            outcome = DENIED
+        except NotFound:
+            outcome = HIDDEN
+        assert outcome == expected, f"{part} / {right}"
