@@ -173,9 +173,15 @@ def start_app(
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
+def demo_app(tmp_path_factory) -> Iterator[RunningApp]:
+    """The demo served once for the session's browser tests that need no settings of their own."""
     with start_app(tmp_path_factory.mktemp("browser-home")) as app:
-        yield app.url
+        yield app
+
+
+@pytest.fixture(scope="session")
+def app_url(demo_app) -> str:
+    return demo_app.url
 
 
 @pytest.fixture(scope="session")
