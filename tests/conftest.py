@@ -7,13 +7,16 @@ copy of that database file. A test that needs a database with nothing in it uses
 
 from __future__ import annotations
 
+import copy
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 from workbench import access, cases, users
+from workbench.cli import main
 from workbench.config import Settings
 from workbench.db import open_home
 
@@ -123,24 +126,25 @@ def case(db, analyst) -> access.CaseAccess:
     return access.authorize(db, analyst, access.Right.VIEW, CASE)
 
 
+OBSERVATION_INPUT = {
+    "kind": "profile_indicator",
+    "indicator": "stated_age",
+    "summary": "Instagram bio states age 19",
+    "details": {"profile_element": "bio", "stated_age": 19},
+    "source_type": "analyst_viewed",
+    "source_grade": "2",
+    "information_grade": "B",
+    "handling_code": "P",
+    "observed_at": "2025-03-14 10:30",
+}
+
+
 @pytest.fixture
 def observation_input() -> Callable[..., dict]:
     """A valid observation input; keyword arguments replace or add fields."""
 
     def make(**overrides) -> dict:
-        given = {
-            "kind": "profile_indicator",
-            "indicator": "stated_age",
-            "summary": "Instagram bio states age 19",
-            "details": {"profile_element": "bio", "stated_age": 19},
-            "source_type": "analyst_viewed",
-            "source_grade": "2",
-            "information_grade": "B",
-            "handling_code": "P",
-            "observed_at": "2025-03-14 10:30",
-        }
-        given.update(overrides)
-        return given
+        return {**copy.deepcopy(OBSERVATION_INPUT), **overrides}  # tests may change details in place
 
     return make
 
@@ -153,3 +157,31 @@ def counts(db) -> Callable[[], dict[str, int]]:
         return {table: db.execute(f"SELECT COUNT(*) FROM [{table}]").fetchone()[0] for table in TABLES}  # noqa: S608
 
     return count
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def run(settings, clean_env) -> Callable[..., Result]:
+    """Invoke the CLI against this test's home; result.output has stdout and stderr."""
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return runner.invoke(main, ["--home", str(settings.home), *args], input=input)
+
+    return invoke
+
+
+def cli_ok(result: Result) -> str:
+    assert result.exit_code == 0, result.output
+    assert result.exception is None
+    return result.output
+
+
+def cli_refused(result: Result) -> str:
+    """Exit 1 with a message, never a traceback."""
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), f"uncaught {result.exception!r}: the user sees a traceback"
+    assert "Traceback" not in result.output
+    return result.output

@@ -11,12 +11,11 @@ import json
 from datetime import date, datetime, timedelta
 
 import pytest
-from click.testing import CliRunner
 
+from tests.conftest import cli_ok, cli_refused
 from workbench import activity, audit, cases, observations
 from workbench.access import SYSTEM
 from workbench.activity import COLUMNS, OWN_COLUMNS, ActivityFilter
-from workbench.cli import main
 from workbench.errors import NotFound, PermissionDenied
 from workbench.timeutil import LONDON
 
@@ -403,31 +402,13 @@ def test_the_operator_has_no_own_activity_table(db):
 
 
 @pytest.fixture
-def run(world, clean_env):
-    """Invoke the CLI against this test's home; stdout and stderr are both in result.output."""
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, ["--home", str(world.home), *args])
-
-    return invoke
-
-
-def _ok(result) -> str:
-    assert result.exit_code == 0, result.output
-    assert result.exception is None
-    return result.output
-
-
-def _refused(result) -> str:
-    assert result.exit_code == 1, result.output
-    assert isinstance(result.exception, SystemExit), f"uncaught {result.exception!r}: the user sees a traceback"
-    assert "Traceback" not in result.output
-    return result.output
+def run(world, run):
+    """The shared CLI runner, on a home that holds the users and CASE-1."""
+    return run
 
 
 def test_cli_the_lead_sees_the_activity(run, busy_case):
-    output = _ok(run("audit", "activity", "CASE-1", "--as", "analyst"))
+    output = cli_ok(run("audit", "activity", "CASE-1", "--as", "analyst"))
     assert "observation.amend" in output
     assert "case.member.add" in output
     assert "OBS-0001" in output
@@ -436,14 +417,14 @@ def test_cli_the_lead_sees_the_activity(run, busy_case):
 
 
 def test_cli_an_administrator_sees_the_activity(run, busy_case):
-    _ok(run("audit", "activity", "CASE-1", "--as", "admin"))
+    cli_ok(run("audit", "activity", "CASE-1", "--as", "admin"))
     event = _events_after(busy_case, _last_seq(busy_case) - 1)[0]
     assert (event["username"], event["action"]) == ("admin", "case.activity.view")
 
 
 def test_cli_csv_is_a_download_with_the_filters(run, busy_case):
     seq = _last_seq(busy_case)
-    output = _ok(
+    output = cli_ok(
         run("audit", "activity", "CASE-1", "--as", "analyst", "--user", "reviewer", "--action", "observation.view",
             "--from", "2025-01-01", "--to", str(_today()), "--format", "csv")
     )  # fmt: skip
@@ -462,20 +443,20 @@ def test_cli_csv_is_a_download_with_the_filters(run, busy_case):
 def test_cli_dates_are_london_days(run, db, at_time):
     for at in ["2025-06-30T22:59:59Z", "2025-06-30T23:00:00Z", "2025-07-01T22:59:59Z", "2025-07-01T23:00:00Z"]:
         at_time(at)
-    output = _ok(run("audit", "activity", "CASE-1", "--as", "analyst", "--from", "2025-07-01", "--to", "2025-07-01",
+    output = cli_ok(run("audit", "activity", "CASE-1", "--as", "analyst", "--from", "2025-07-01", "--to", "2025-07-01",
                      "--format", "json"))  # fmt: skip
     assert [row["at"] for row in json.loads(output)] == ["2025-07-01T22:59:59Z", "2025-06-30T23:00:00Z"]
 
 
 def test_cli_a_filter_matching_nothing_says_none(run, busy_case):
-    assert _ok(run("audit", "activity", "CASE-1", "--as", "analyst", "--user", "nobody")).strip() == "(none)"
+    assert cli_ok(run("audit", "activity", "CASE-1", "--as", "analyst", "--user", "nobody")).strip() == "(none)"
 
 
 @pytest.mark.parametrize("who", ["analyst2", "admin-of-missing-case"])
 def test_cli_a_case_you_may_not_see_is_not_found(run, busy_case, who):
     reference, user = ("CASE-1", "analyst2") if who == "analyst2" else ("CASE-404", "admin")
     seq = _last_seq(busy_case)
-    output = _refused(run("audit", "activity", reference, "--as", user))
+    output = cli_refused(run("audit", "activity", reference, "--as", user))
     assert output.strip() == f"error: Case {reference} not found."
     assert _events_after(busy_case, seq) == []
 
@@ -484,7 +465,7 @@ def test_cli_a_case_you_may_not_see_is_not_found(run, busy_case, who):
 def test_cli_a_member_who_is_not_the_lead_is_refused(run, busy_case, who):
     if who == "analyst2":
         cases.add_member(busy_case, SYSTEM, "CASE-1", "analyst2", "analyst")
-    output = _refused(run("audit", "activity", "CASE-1", "--as", who))
+    output = cli_refused(run("audit", "activity", "CASE-1", "--as", who))
     assert output.startswith("error: Your part in case CASE-1 does not allow you to see the case's activity")
 
 

@@ -15,6 +15,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from tests.conftest import cli_ok, cli_refused
 from workbench import users
 from workbench.cli import main
 from workbench.db import latest_version, open_home
@@ -41,17 +42,6 @@ def home(settings):
     return settings.home
 
 
-@pytest.fixture
-def run(home, clean_env):
-    """Invoke the CLI against this test's home; stdout and stderr are both in result.output."""
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None):
-        return runner.invoke(main, ["--home", str(home), *args], input=input)
-
-    return invoke
-
-
 def _count(settings, table: str) -> int:
     conn = sqlite3.connect(settings.database_path)
     try:
@@ -69,19 +59,6 @@ def _csv_file(tmp_path, rows: list[dict], name: str = "import.csv"):
     path = tmp_path / name
     path.write_text(buffer.getvalue(), encoding="utf-8")
     return path
-
-
-def _ok(result) -> str:
-    assert result.exit_code == 0, result.output
-    assert result.exception is None
-    return result.output
-
-
-def _refused(result) -> str:
-    assert result.exit_code == 1, result.output
-    assert isinstance(result.exception, SystemExit), f"uncaught {result.exception!r}: the user sees a traceback"
-    assert "Traceback" not in result.output
-    return result.output
 
 
 # --- help ----------------------------------------------------------------------------------------
@@ -114,14 +91,14 @@ def test_python_dash_m_workbench_prints_help():
 
 
 def test_version_is_printed(run):
-    assert re.search(r"version \d+\.\d+\.\d+", _ok(run("--version")))
+    assert re.search(r"version \d+\.\d+\.\d+", cli_ok(run("--version")))
 
 
 # --- init ----------------------------------------------------------------------------------------
 
 
 def test_init_creates_the_database(run, settings):
-    output = _ok(run("init"))
+    output = cli_ok(run("init"))
     assert f"workbench ready at {settings.home}" in output
     conn = sqlite3.connect(settings.database_path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == latest_version()
@@ -129,7 +106,7 @@ def test_init_creates_the_database(run, settings):
 
 
 def test_init_with_demo_prints_the_demo_logins_and_is_idempotent(run, settings):
-    first = _ok(run("init", "--demo"))
+    first = cli_ok(run("init", "--demo"))
     assert "demo case loaded" in first
     assert "DEMO ONLY" in first
     for login in demo_logins():
@@ -138,7 +115,7 @@ def test_init_with_demo_prints_the_demo_logins_and_is_idempotent(run, settings):
     tables = ("users", "cases", "observations", "facts")
     before = {t: _count(settings, t) for t in tables}
     assert before["observations"] > 0 and before["users"] == len(demo_logins())
-    second = _ok(run("init", "--demo"))
+    second = cli_ok(run("init", "--demo"))
     assert "demo case already present" in second
     assert "DEMO ONLY" in second
     assert {t: _count(settings, t) for t in tables} == before
@@ -148,7 +125,9 @@ def test_init_with_demo_prints_the_demo_logins_and_is_idempotent(run, settings):
 
 
 def test_user_add_reads_the_password_from_stdin(run, settings):
-    output = _ok(run("user", "add", "Carol", "--role", "analyst", "--password-stdin", input="carols-long-password\n"))
+    output = cli_ok(
+        run("user", "add", "Carol", "--role", "analyst", "--password-stdin", input="carols-long-password\n")
+    )
     assert output.strip() == "user carol added as analyst"
     assert "carols-long-password" not in output
     db = open_home(settings)
@@ -157,13 +136,13 @@ def test_user_add_reads_the_password_from_stdin(run, settings):
 
 
 def test_user_add_prompts_for_the_password_twice(run, settings):
-    _ok(run("user", "add", "dana", "--role", "reviewer", input="danas-long-password\ndanas-long-password\n"))
+    cli_ok(run("user", "add", "dana", "--role", "reviewer", input="danas-long-password\ndanas-long-password\n"))
     assert _count(settings, "users") == 1
 
 
 def test_user_add_with_a_short_password_is_refused(run, settings):
-    _ok(run("init"))
-    output = _refused(run("user", "add", "carol", "--role", "analyst", "--password-stdin", input="short\n"))
+    cli_ok(run("init"))
+    output = cli_refused(run("user", "add", "carol", "--role", "analyst", "--password-stdin", input="short\n"))
     assert "error: password: must be at least 12 characters" in output
     assert _count(settings, "users") == 0
 
@@ -175,7 +154,7 @@ def test_user_add_with_an_unknown_role_is_a_usage_error(run):
 
 
 def test_user_list_shows_users_without_hashes(run, world):
-    listed = json.loads(_ok(run("user", "list", "--format", "json")))
+    listed = json.loads(cli_ok(run("user", "list", "--format", "json")))
     assert sorted(u["username"] for u in listed) == ["admin", "analyst", "analyst2", "reviewer"]
     assert all("password_hash" not in u for u in listed)
 
@@ -184,51 +163,51 @@ def test_user_list_shows_users_without_hashes(run, world):
 
 
 def test_case_add_opens_a_case_with_its_lead(run, world):
-    assert _ok(run("case", "add", "CASE-2", "--title", "Second case", "--lead", "analyst2")).strip() == (
+    assert cli_ok(run("case", "add", "CASE-2", "--title", "Second case", "--lead", "analyst2")).strip() == (
         "case CASE-2 opened with lead analyst2"
     )
-    listed = json.loads(_ok(run("case", "list", "--as", "analyst2", "--format", "json")))
+    listed = json.loads(cli_ok(run("case", "list", "--as", "analyst2", "--format", "json")))
     assert [(c["reference"], c["my_role"], c["subject"]) for c in listed] == [("CASE-2", "lead", "Child A")]
 
 
 def test_case_add_refuses_a_reviewer_lead(run, world):
-    output = _refused(run("case", "add", "CASE-2", "--title", "Second", "--lead", "reviewer"))
+    output = cli_refused(run("case", "add", "CASE-2", "--title", "Second", "--lead", "reviewer"))
     assert "error: lead: a reviewer account cannot lead a case" in output
     assert _count(world, "cases") == 1
 
 
 def test_case_add_refuses_a_taken_reference(run, world):
-    output = _refused(run("case", "add", "case-1", "--title", "Again", "--lead", "analyst"))
+    output = cli_refused(run("case", "add", "case-1", "--title", "Again", "--lead", "analyst"))
     assert "error: reference: case-1 is already in use" in output
     assert _count(world, "cases") == 1
 
 
 def test_case_member_add_lets_a_user_in(run, world):
-    assert "not found" in _refused(run("observation", "list", "CASE-1", "--as", "analyst2")).lower()
-    assert _ok(run("case", "member", "add", "CASE-1", "analyst2", "--role", "analyst")).strip() == (
+    assert "not found" in cli_refused(run("observation", "list", "CASE-1", "--as", "analyst2")).lower()
+    assert cli_ok(run("case", "member", "add", "CASE-1", "analyst2", "--role", "analyst")).strip() == (
         "analyst2 is now analyst in CASE-1"
     )
-    listed = json.loads(_ok(run("case", "list", "--as", "analyst2", "--format", "json")))
+    listed = json.loads(cli_ok(run("case", "list", "--as", "analyst2", "--format", "json")))
     assert [(c["reference"], c["my_role"]) for c in listed] == [("CASE-1", "analyst")]
 
 
 def test_case_list_as_csv(run, world):
-    rows = list(csv.DictReader(io.StringIO(_ok(run("case", "list", "--as", "reviewer", "--format", "csv")))))
+    rows = list(csv.DictReader(io.StringIO(cli_ok(run("case", "list", "--as", "reviewer", "--format", "csv")))))
     assert [(r["reference"], r["my_role"], r["lead"]) for r in rows] == [("CASE-1", "reviewer", "analyst")]
 
 
 def test_case_list_for_a_user_in_no_case(run, world):
-    assert _ok(run("case", "list", "--as", "analyst2")).strip() == "(none)"
+    assert cli_ok(run("case", "list", "--as", "analyst2")).strip() == "(none)"
 
 
 # --- people and accounts -------------------------------------------------------------------------
 
 
 def test_person_add_prints_the_code(run, world):
-    assert _ok(run("person", "add", "CASE-1", "--name", "Mother", "--role", "family", "--as", "analyst")).strip() == (
-        "P-0002"
-    )
-    listed = json.loads(_ok(run("person", "list", "CASE-1", "--as", "reviewer", "--format", "json")))
+    assert cli_ok(
+        run("person", "add", "CASE-1", "--name", "Mother", "--role", "family", "--as", "analyst")
+    ).strip() == ("P-0002")
+    listed = json.loads(cli_ok(run("person", "list", "CASE-1", "--as", "reviewer", "--format", "json")))
     assert [(p["code"], p["name"], p["pseudonym"]) for p in listed] == [
         ("P-0001", "Child A", "Child A"), ("P-0002", "Mother", "Person B"),
     ]  # fmt: skip
@@ -239,13 +218,13 @@ def test_account_add_prints_the_code(run, world):
         "account", "add", "CASE-1", "--platform", "Instagram", "--handle", "@child.a", "--person", "P-0001",
         "--url", "https://instagram.example/child.a", "--as", "analyst",
     )  # fmt: skip
-    assert _ok(output).strip() == "AC-0001"
-    listed = json.loads(_ok(run("account", "list", "CASE-1", "--as", "analyst", "--format", "json")))
+    assert cli_ok(output).strip() == "AC-0001"
+    listed = json.loads(cli_ok(run("account", "list", "CASE-1", "--as", "analyst", "--format", "json")))
     assert [(a["code"], a["handle"], a["person"]) for a in listed] == [("AC-0001", "@child.a", "P-0001")]
 
 
 def test_account_add_with_a_bad_url_is_refused(run, world):
-    output = _refused(
+    output = cli_refused(
         run("account", "add", "CASE-1", "--platform", "X", "--handle", "@x", "--url", "javascript:alert(1)",
             "--as", "analyst")
     )  # fmt: skip
@@ -265,16 +244,16 @@ def _add_args(**overrides) -> list[str]:
 
 
 def test_observation_add_prints_the_code(run, world):
-    assert _ok(run("observation", "add", "CASE-1", "--as", "analyst", *_add_args())).strip() == "OBS-0001"
-    assert _ok(run("observation", "add", "CASE-1", "--as", "analyst", *_add_args(), "--immediate-risk")).strip() == (
+    assert cli_ok(run("observation", "add", "CASE-1", "--as", "analyst", *_add_args())).strip() == "OBS-0001"
+    assert cli_ok(run("observation", "add", "CASE-1", "--as", "analyst", *_add_args(), "--immediate-risk")).strip() == (
         "OBS-0002"
     )
-    listed = json.loads(_ok(run("observation", "list", "CASE-1", "--as", "analyst", "--format", "json")))
+    listed = json.loads(cli_ok(run("observation", "list", "CASE-1", "--as", "analyst", "--format", "json")))
     assert [(o["code"], o["immediate_risk"]) for o in listed] == [("OBS-0001", 0), ("OBS-0002", 1)]
 
 
 def test_observation_add_with_bad_fields_names_them(run, world):
-    output = _refused(
+    output = cli_refused(
         run("observation", "add", "CASE-1", "--as", "analyst", *_add_args(source_grade="9", url="ftp://x"))
     )
     assert "error: source_grade: must be one of: 1, 2, 3" in output
@@ -283,14 +262,14 @@ def test_observation_add_with_bad_fields_names_them(run, world):
 
 
 def test_a_reviewer_cannot_add_an_observation(run, world):
-    output = _refused(run("observation", "add", "CASE-1", "--as", "reviewer", *_add_args()))
+    output = cli_refused(run("observation", "add", "CASE-1", "--as", "reviewer", *_add_args()))
     assert "error: Your part in case CASE-1 does not allow you to record." in output
     assert _count(world, "observations") == 0
 
 
 def test_observation_import_of_a_good_file(run, world, tmp_path):
     path = _csv_file(tmp_path, [{**GOOD_ROW, "summary": f"Number {n}"} for n in range(3)])
-    assert _ok(run("observation", "import", "CASE-1", str(path), "--as", "analyst")).strip() == (
+    assert cli_ok(run("observation", "import", "CASE-1", str(path), "--as", "analyst")).strip() == (
         "imported 3 observations (OBS-0001 to OBS-0003)"
     )
     assert _count(world, "observations") == 3
@@ -302,7 +281,7 @@ def test_observation_import_of_a_bad_file_imports_nothing(run, world, tmp_path):
     rows[3]["handling_code"] = "Q"
     path = _csv_file(tmp_path, rows)
     before = {t: _count(world, t) for t in ("observations", "observation_versions", "audit_events")}
-    output = _refused(run("observation", "import", "CASE-1", str(path), "--as", "analyst"))
+    output = cli_refused(run("observation", "import", "CASE-1", str(path), "--as", "analyst"))
     lines = output.strip().splitlines()
     assert lines[0] == "import refused; nothing was imported:"
     assert lines[1:] == [
@@ -310,12 +289,12 @@ def test_observation_import_of_a_bad_file_imports_nothing(run, world, tmp_path):
         "row 5: handling_code: must be one of: P, C",
     ]
     assert {t: _count(world, t) for t in before} == before
-    assert json.loads(_ok(run("observation", "list", "CASE-1", "--as", "analyst", "--format", "json"))) == []
+    assert json.loads(cli_ok(run("observation", "list", "CASE-1", "--as", "analyst", "--format", "json"))) == []
 
 
 def test_observation_list_as_csv_is_formula_safe(run, world):
-    _ok(run("observation", "add", "CASE-1", "--as", "analyst", *_add_args(summary='=HYPERLINK("http://x")')))
-    rows = list(csv.DictReader(io.StringIO(_ok(run("observation", "list", "CASE-1", "--as", "analyst",
+    cli_ok(run("observation", "add", "CASE-1", "--as", "analyst", *_add_args(summary='=HYPERLINK("http://x")')))
+    rows = list(csv.DictReader(io.StringIO(cli_ok(run("observation", "list", "CASE-1", "--as", "analyst",
                                                    "--format", "csv")))))  # fmt: skip
     assert [r["code"] for r in rows] == ["OBS-0001"]
     assert rows[0]["summary"] == '\'=HYPERLINK("http://x")'
@@ -323,15 +302,15 @@ def test_observation_list_as_csv_is_formula_safe(run, world):
 
 
 def test_observation_list_as_json_has_details_as_an_object(run, world):
-    _ok(run("observation", "add", "CASE-1", "--as", "analyst", *_add_args(summary="Zoë ✨")))
-    [listed] = json.loads(_ok(run("observation", "list", "CASE-1", "--as", "reviewer", "--format", "json")))
+    cli_ok(run("observation", "add", "CASE-1", "--as", "analyst", *_add_args(summary="Zoë ✨")))
+    [listed] = json.loads(cli_ok(run("observation", "list", "CASE-1", "--as", "reviewer", "--format", "json")))
     assert listed["details"] == {"profile_element": "bio", "stated_age": 19}
     assert (listed["code"], listed["summary"], listed["source_grade"]) == ("OBS-0001", "Zoë ✨", "2")
 
 
 def test_observation_list_as_a_table(run, world):
-    _ok(run("observation", "add", "CASE-1", "--as", "analyst", *_add_args()))
-    output = _ok(run("observation", "list", "CASE-1", "--as", "analyst"))
+    cli_ok(run("observation", "add", "CASE-1", "--as", "analyst", *_add_args()))
+    output = cli_ok(run("observation", "list", "CASE-1", "--as", "analyst"))
     assert "OBS-0001" in output
     assert "Bio states age 19" in output
 
@@ -347,10 +326,10 @@ def test_fact_import_and_list(run, world, tmp_path):
         "P-0001,mental_health,Referred to CAMHS,health\n",
         encoding="utf-8",
     )
-    assert _ok(run("fact", "import", "CASE-1", str(path), "--as", "analyst")).strip() == (
+    assert cli_ok(run("fact", "import", "CASE-1", str(path), "--as", "analyst")).strip() == (
         "imported 2 facts (F-0001 to F-0002)"
     )
-    listed = json.loads(_ok(run("fact", "list", "CASE-1", "--as", "reviewer", "--format", "json")))
+    listed = json.loads(cli_ok(run("fact", "list", "CASE-1", "--as", "reviewer", "--format", "json")))
     assert [(f["code"], f["attribute"], f["special_category"]) for f in listed] == [
         ("F-0001", "date_of_birth", False), ("F-0002", "mental_health", True),
     ]  # fmt: skip
@@ -359,7 +338,7 @@ def test_fact_import_and_list(run, world, tmp_path):
 def test_fact_import_of_a_bad_file_imports_nothing(run, world, tmp_path):
     path = tmp_path / "facts.csv"
     path.write_text("person,attribute,value,source_agency\nNobody,gender,female,school\n", encoding="utf-8")
-    output = _refused(run("fact", "import", "CASE-1", str(path), "--as", "analyst"))
+    output = cli_refused(run("fact", "import", "CASE-1", str(path), "--as", "analyst"))
     assert "row 2: person: no person 'Nobody' in this case" in output
     assert _count(world, "facts") == 0
 
@@ -368,7 +347,7 @@ def test_fact_import_of_a_bad_file_imports_nothing(run, world, tmp_path):
 
 
 def test_audit_verify_reports_an_intact_chain(run, world):
-    output = _ok(run("audit", "verify"))
+    output = cli_ok(run("audit", "verify"))
     match = re.fullmatch(r"audit chain intact: (\d+) events", output.strip())
     assert match, output
     assert int(match.group(1)) == _count(world, "audit_events")
@@ -380,7 +359,7 @@ def test_audit_verify_names_the_tampered_event(run, world):
     conn.execute("UPDATE audit_events SET username = 'mallory' WHERE seq = 3")
     conn.commit()
     conn.close()
-    output = _refused(run("audit", "verify"))
+    output = cli_refused(run("audit", "verify"))
     assert "audit chain broken at event 3" in output
 
 
@@ -399,7 +378,7 @@ def test_audit_verify_names_the_tampered_event(run, world):
     ids=["observation-list", "observation-add", "person-list", "fact-list", "missing-case"],
 )
 def test_a_case_you_may_not_see_is_not_found_without_a_traceback(run, world, args):
-    output = _refused(run(*args))
+    output = cli_refused(run(*args))
     assert "not found" in output.lower()
     assert re.fullmatch(r"error: Case CASE-(1|404) not found\.", output.strip()), output
 
@@ -409,17 +388,17 @@ def test_a_database_newer_than_the_workbench_is_refused_without_a_traceback(run,
     conn.execute(f"PRAGMA user_version = {latest_version() + 1}")
     conn.commit()
     conn.close()
-    output = _refused(run("audit", "verify"))
+    output = cli_refused(run("audit", "verify"))
     assert "newer than this workbench" in output
 
 
 @pytest.mark.parametrize(("variable", "value"), [("WORKBENCH_GRADING", "nato"), ("WORKBENCH_MAX_IMPORT_ROWS", "lots")])
 def test_a_bad_setting_is_reported_without_a_traceback(run, monkeypatch, variable, value):
     monkeypatch.setenv(variable, value)
-    output = _refused(run("init"))
+    output = cli_refused(run("init"))
     assert variable in output
 
 
 def test_an_unknown_acting_user_is_refused(run, world):
-    output = _refused(run("observation", "list", "CASE-1", "--as", "nobody"))
+    output = cli_refused(run("observation", "list", "CASE-1", "--as", "nobody"))
     assert "error: No active user nobody." in output

@@ -10,10 +10,9 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from click.testing import CliRunner
 
+from tests.conftest import cli_ok, cli_refused
 from workbench import users
-from workbench.cli import main
 from workbench.db import latest_version, open_home
 from workbench.timeutil import to_iso_utc
 
@@ -21,17 +20,6 @@ from .conftest import TABLES
 
 GOOD_PASSWORD = "carols-long-password"
 TEMPORARY = "temporary-passphrase-1"
-
-
-@pytest.fixture
-def run(settings, clean_env):
-    """Invoke the CLI against this test's home; result.output has stdout and stderr, result.stderr the errors."""
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None):
-        return runner.invoke(main, ["--home", str(settings.home), *args], input=input)
-
-    return invoke
 
 
 @pytest.fixture
@@ -63,17 +51,14 @@ def _last_event(sql) -> dict:
 
 
 def _ok(result) -> str:
-    assert result.exit_code == 0, result.output
-    assert result.exception is None
+    output = cli_ok(result)
     assert result.stderr == ""
-    return result.output
+    return output
 
 
 def _refused(result) -> str:
     """The error message (stderr); stdout must be empty."""
-    assert result.exit_code == 1, result.output
-    assert isinstance(result.exception, SystemExit), f"uncaught {result.exception!r}: the user sees a traceback"
-    assert "Traceback" not in result.output
+    cli_refused(result)
     assert result.stdout == ""
     return result.stderr
 

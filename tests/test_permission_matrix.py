@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import CASE, install_template
+from tests.conftest import CASE, OBSERVATION_INPUT, install_template
 from workbench import access, activity, cases, facts, observations, people, users
 from workbench.access import SYSTEM, Right
 from workbench.config import Settings
@@ -55,17 +55,7 @@ EXPECTED = {
     },
 }  # fmt: skip
 
-OBSERVATION = {
-    "kind": "profile_indicator",
-    "indicator": "stated_age",
-    "summary": "Bio states age 19",
-    "details": {"profile_element": "bio", "stated_age": 19},
-    "source_type": "analyst_viewed",
-    "source_grade": "2",
-    "information_grade": "B",
-    "handling_code": "P",
-    "observed_at": "2025-03-14 10:30",
-}
+OBSERVATION = OBSERVATION_INPUT
 OBSERVATION_CSV = (
     b"kind,indicator,summary,details,source_type,source_grade,information_grade,handling_code,observed_at\n"
     b'profile_indicator,stated_age,Imported,"{""profile_element"": ""bio"", ""stated_age"": 17}",'

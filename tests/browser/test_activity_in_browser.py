@@ -39,4 +39,3 @@ def test_the_lead_downloads_the_activity_and_the_download_is_audited(page, demo_
     username, details = downloads[0]
     assert username == "demo-analyst"
     assert details["rows"] == len(rows)  # the event is written after the rows are read
-
