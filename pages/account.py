@@ -3,8 +3,8 @@
 import streamlit as st
 
 from workbench import activity
-from workbench.timeutil import format_local
 from workbench.ui import session
+from workbench.ui.events_table import events_table
 from workbench.ui.signin import change_password_form
 
 user = session.require_actor()
@@ -17,17 +17,4 @@ if not session.signed_in_with_sso():
 
 st.subheader("My recent activity")
 st.caption("Your last 200 events in the audit log: sign-ins, views, changes, downloads.")
-mine = activity.own_activity(session.db(), user)
-st.dataframe(
-    mine.assign(at=mine["at"].map(format_local)),
-    hide_index=True,
-    column_config={
-        "seq": st.column_config.NumberColumn("Seq", format="%d"),
-        "at": "When (London)",
-        "action": "Action",
-        "case_ref": "Case",
-        "item_code": "Item",
-        "details": "Details",
-        "justification": "Justification",
-    },
-)
+events_table(activity.own_activity(session.db(), user))

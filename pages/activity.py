@@ -4,9 +4,9 @@ import streamlit as st
 
 from workbench import activity
 from workbench.errors import WorkbenchError
-from workbench.timeutil import format_local
 from workbench.ui import session
 from workbench.ui.download import csv_download
+from workbench.ui.events_table import events_table
 from workbench.ui.feedback import show_error
 from workbench.ui.managed_case import pick_managed_case
 
@@ -40,24 +40,11 @@ f3.date_input(
     key=f"activity_dates_{reference}",
     help="One day, or the first and last day.",
 )
-events = shown.events.assign(at=shown.events["at"].map(format_local))
 st.caption(
-    f"{len(events)} events, newest first"
-    + (" (the newest 5,000; download for all of them)." if shown.truncated else ".")
+    f"{len(shown.events)} events, newest first"
+    + (f" (the newest {activity.SHOWN_AT_MOST:,}; download for all of them)." if shown.truncated else ".")
 )
-st.dataframe(
-    events,
-    hide_index=True,
-    column_config={
-        "seq": st.column_config.NumberColumn("Seq", format="%d"),
-        "at": "When (London)",
-        "username": "User",
-        "action": "Action",
-        "item_code": "Item",
-        "details": "Details",
-        "justification": "Justification",
-    },
-)
+events_table(shown.events)
 csv_download(
     "Download as CSV",
     f"{reference}-activity.csv",

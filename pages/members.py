@@ -6,9 +6,8 @@ from workbench import cases
 from workbench.access import MEMBER_ROLES
 from workbench.errors import WorkbenchError
 from workbench.ui import session
-from workbench.ui.feedback import show_error
+from workbench.ui.feedback import notify_after_rerun, show_error, show_notice
 from workbench.ui.managed_case import pick_managed_case
-from workbench.ui.safe import escape
 
 PARTS = {
     "analyst": "Analyst: records and amends",
@@ -26,8 +25,7 @@ except WorkbenchError as e:
     show_error(e)
     st.stop()
 
-if notice := st.session_state.pop("members_notice", None):
-    st.success(escape(notice), icon=":material/check_circle:")
+show_notice()
 
 st.dataframe(
     members,
@@ -53,7 +51,7 @@ with left, st.form("add_member", clear_on_submit=True):
         except WorkbenchError as e:
             show_error(e)
         else:
-            st.session_state["members_notice"] = f"{username.strip().lower()} is now {role} in {reference}."
+            notify_after_rerun(f"{username.strip().lower()} is now {role} in {reference}.")
             st.rerun()
 
 with right, st.form("remove_member", clear_on_submit=True):
@@ -70,5 +68,5 @@ with right, st.form("remove_member", clear_on_submit=True):
             except WorkbenchError as e:
                 show_error(e)
             else:
-                st.session_state["members_notice"] = f"{leaving} was removed from {reference}."
+                notify_after_rerun(f"{leaving} was removed from {reference}.")
                 st.rerun()

@@ -7,7 +7,7 @@ from workbench.access import Right
 from workbench.errors import ValidationError, WorkbenchError
 from workbench.schemas import load_catalog
 from workbench.ui import session
-from workbench.ui.feedback import show_error
+from workbench.ui.feedback import notify_after_rerun, show_error, show_notice
 from workbench.ui.observation_form import observation_fields
 
 user = session.require_actor()
@@ -23,8 +23,7 @@ except WorkbenchError as e:
     st.stop()
 st.text(reference)
 
-if notice := st.session_state.pop("observation_notice", None):
-    st.success(notice, icon=":material/check_circle:")
+show_notice()
 
 # --- filters -------------------------------------------------------------------------------------
 f1, f2, f3 = st.columns([2, 2, 3])
@@ -169,7 +168,7 @@ with st.expander("Amend", icon=":material/edit:"):
                 show_error(e)
             else:
                 st.session_state.pop(f"amend_errors_{obs.code}", None)
-                st.session_state["observation_notice"] = f"Saved {saved.code} version {saved.version}."
+                notify_after_rerun(f"Saved {saved.code} version {saved.version}.")
                 st.rerun()
 
 with st.expander("Retract", icon=":material/undo:"):
@@ -182,5 +181,5 @@ with st.expander("Retract", icon=":material/undo:"):
             except WorkbenchError as e:
                 show_error(e)
             else:
-                st.session_state["observation_notice"] = f"Retracted {obs.code}."
+                notify_after_rerun(f"Retracted {obs.code}.")
                 st.rerun()

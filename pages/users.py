@@ -7,7 +7,7 @@ from workbench import users
 from workbench.access import ROLES
 from workbench.errors import WorkbenchError
 from workbench.ui import session, temporary_password
-from workbench.ui.feedback import show_error
+from workbench.ui.feedback import notify_after_rerun, show_error, show_notice
 from workbench.ui.safe import escape
 
 ROLE_HELP = {
@@ -33,8 +33,7 @@ if handed := st.session_state.pop("handover", None):
         icon=":material/key:",
     )
     st.code(password, language=None)
-if notice := st.session_state.pop("users_notice", None):
-    st.success(escape(notice), icon=":material/check_circle:")
+show_notice()
 
 st.dataframe(
     accounts,
@@ -78,18 +77,14 @@ with manage:
         action = None
         if row["active"]:
             if c1.button("Deactivate", key="deactivate", help="Their open sessions end at their next click."):
-                action = (
-                    "users_notice",
-                    lambda: users.set_active(db, user, chosen, False),
-                    f"{chosen} is deactivated.",
-                )
+                action = (lambda: users.set_active(db, user, chosen, False), f"{chosen} is deactivated.")
         elif c1.button("Reactivate", key="reactivate"):
-            action = ("users_notice", lambda: users.set_active(db, user, chosen, True), f"{chosen} is active again.")
+            action = (lambda: users.set_active(db, user, chosen, True), f"{chosen} is active again.")
         if c2.button("Unlock", key="unlock", disabled=pd.isna(row["locked_until"])):
-            action = ("users_notice", lambda: users.unlock(db, user, chosen), f"{chosen} is unlocked.")
+            action = (lambda: users.unlock(db, user, chosen), f"{chosen} is unlocked.")
         if c3.button("Reset password", key="reset_password", help="Gives a temporary password, shown once."):
             password = temporary_password.generate()
-            action = ("handover", lambda: users.reset_password(db, user, chosen, password), (chosen, password))
+            action = (lambda: users.reset_password(db, user, chosen, password), (chosen, password))
         with c4.popover("Role or e-mail"):
             # Keyed by user, so an unsaved edit for one user never carries over to the next.
             new_role = st.selectbox(
@@ -104,13 +99,16 @@ with manage:
                     if (new_email or None) != row["email"]:
                         users.set_email(db, user, chosen, new_email)
 
-                action = ("users_notice", change, f"{chosen} is saved.")
+                action = (change, f"{chosen} is saved.")
         if action:
-            key, do, message = action
+            do, outcome = action  # a notice, or (who, temporary password) to hand over once
             try:
                 do()
             except WorkbenchError as e:
                 show_error(e)
             else:
-                st.session_state[key] = message
+                if isinstance(outcome, tuple):
+                    st.session_state["handover"] = outcome
+                else:
+                    notify_after_rerun(outcome)
                 st.rerun()

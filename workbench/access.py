@@ -160,13 +160,3 @@ def capabilities(db: sqlite_utils.Database, actor: Actor) -> Capabilities:
         see_activity=leads,
         manage_users=False,
     )
-
-
-def leads_a_case(db: sqlite_utils.Database, actor: Actor) -> bool:
-    """Whether the actor is lead of any case: the Members and Activity pages are for them."""
-    if actor.id is None:
-        return False
-    return (
-        query_one(db, "SELECT 1 AS yes FROM case_members WHERE user_id = ? AND role = 'lead' LIMIT 1", (actor.id,))
-        is not None
-    )

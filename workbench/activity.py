@@ -17,6 +17,7 @@ from workbench.access import Actor, Right, authorize
 from workbench.timeutil import LONDON, to_iso_utc
 
 COLUMNS = ["seq", "at", "username", "action", "item_code", "details", "justification"]
+SHOWN_AT_MOST = 5_000  # events on the page; a download has them all
 OWN_COLUMNS = ["seq", "at", "action", "case_ref", "item_code", "details", "justification"]
 
 
@@ -78,7 +79,7 @@ def case_activity(
     reference: str,
     filters: ActivityFilter = ActivityFilter(),
     *,
-    limit: int | None = 5_000,
+    limit: int | None = SHOWN_AT_MOST,
     downloading: bool = False,
 ) -> CaseActivity:
     """Who viewed or changed what in a case, newest first (all of it when downloading)."""

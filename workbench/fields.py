@@ -89,3 +89,20 @@ def vocabulary(value, pairs) -> str:
         if wanted in (val.casefold(), label.casefold()):
             return val
     return choice(value, [val for val, _ in pairs])  # raises, naming the allowed values
+
+
+def email(value) -> str | None:
+    """An e-mail address, lower-cased; None when empty."""
+    address = str(value or "").strip().lower()
+    if not address:
+        return None
+    local, at, domain = address.partition("@")
+    if (
+        not at
+        or not local
+        or "." not in domain
+        or len(address) > 254
+        or any(c.isspace() or ord(c) < 32 or c in "<>\"'" for c in address)
+    ):
+        raise ValueError(f"{clip(value)} is not an e-mail address")
+    return address

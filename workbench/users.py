@@ -21,7 +21,6 @@ from workbench.db import query_one, transaction
 from workbench.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationError
 from workbench.timeutil import from_iso_utc, now_utc, to_iso_utc
 
-EMAIL_MAX_LENGTH = 254
 DEFAULT_POLICY = SignInPolicy()
 
 
@@ -32,22 +31,6 @@ def refusal(policy: SignInPolicy) -> AuthenticationFailed:
         f"{policy.lockout_attempts} failed attempts in a row an account is locked for {minutes} minutes; "
         "an administrator can unlock it."
     )
-
-
-def _email(value: object) -> str | None:
-    text = str(value or "").strip().lower()
-    if not text:
-        return None
-    local, at, domain = text.partition("@")
-    if (
-        not at
-        or not local
-        or "." not in domain
-        or len(text) > EMAIL_MAX_LENGTH
-        or any(c.isspace() or ord(c) < 32 or c in "<>\"'" for c in text)
-    ):
-        raise ValueError(f"{fields.clip(value)} is not an e-mail address")
-    return text
 
 
 def create_user(
@@ -84,7 +67,7 @@ def create_user(
     except ValueError as e:
         errors["display_name"] = str(e)
     try:
-        email = _email(email)
+        email = fields.email(email)
     except ValueError as e:
         errors["email"] = str(e)
     if errors:
@@ -199,7 +182,7 @@ class SingleSignOnClaims:
 def authenticate_sso(db: sqlite_utils.Database, claims: SingleSignOnClaims) -> Actor:
     """Map an identity provider's verified e-mail address to an active workbench account."""
     try:
-        email = _email(claims.email)
+        email = fields.email(claims.email)
     except ValueError:
         email = None
     details = {"method": "single sign-on", "email": fields.clip(claims.email, 120), "issuer": claims.issuer}
@@ -368,7 +351,7 @@ def set_email(db: sqlite_utils.Database, actor: Actor, username: str, email: str
     require_admin(actor, "set e-mail addresses")
     user = _managed_user(db, username)
     try:
-        clean = _email(email)
+        clean = fields.email(email)
     except ValueError as e:
         raise ValidationError({"email": str(e)}) from None
     with transaction(db):

@@ -21,3 +21,16 @@ def field_error(errors: dict[str, str], *names: str) -> None:
     for name in names:
         if name in errors:
             st.error(escape(errors[name]), icon=":material/error:")
+
+
+_NOTICE = "_notice"
+
+
+def notify_after_rerun(message: str) -> None:
+    """Say that something worked, on the run that follows st.rerun()."""
+    st.session_state[_NOTICE] = message
+
+
+def show_notice() -> None:
+    if message := st.session_state.pop(_NOTICE, None):
+        st.success(escape(message), icon=":material/check_circle:")
