@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 export WORKBENCH_HOME ?= $(CURDIR)/workbench-data
 
-.PHONY: run test screenshots lint format clean common-passwords
+.PHONY: run test bench screenshots lint format clean common-passwords
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
+
+# Benchmarks, each against a baseline measured in the same run (bench/README.md).
+bench: $(VENV)/.dev
+	$(BIN)/python -m bench.evidence_intake
 
 # The browser tests write their screenshots into docs/screenshots (the README shows them).
 screenshots: $(VENV)/.dev

@@ -26,6 +26,7 @@ def _pages_for(user: access.Actor) -> list[st.Page]:
         pages.append(_page("pages/record_observation.py", "Record observation", "edit_note"))
     if can.view_cases:
         pages.append(_page("pages/observations.py", "Observations", "list_alt"))
+        pages.append(_page("pages/evidence.py", "Evidence", "photo_library"))
     if can.manage_members:
         pages.append(_page("pages/members.py", "Members", "group"))
     if can.see_activity:

@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from workbench import access, observations, people
+from workbench import access, evidence, observations, people
 from workbench.access import Right
 from workbench.errors import ValidationError, WorkbenchError
 from workbench.schemas import load_catalog
 from workbench.ui import session
 from workbench.ui.feedback import notify_after_rerun, show_error, show_notice
 from workbench.ui.observation_form import observation_fields
+from workbench.ui.safe import escape
 
 user = session.require_actor()
 reference = session.require_case()
@@ -118,6 +119,26 @@ st.text(
     f"Information {information.label if information else obs.information_grade}: "
     f"{information.description if information else ''}"
 )
+
+linked = [item for item in evidence.list_evidence(db, user, reference) if item.observation == obs.code]
+st.markdown("**Evidence**")
+if linked:
+    for item in linked:
+        st.page_link(
+            "pages/evidence.py",
+            label=f"{item.code} · {escape(item.file_name[:60])}" + (" (purged)" if item.purged else ""),
+            icon=":material/photo_library:",
+            query_params={"case": reference, "ev": item.code},
+        )
+else:
+    st.text("No files attached.")
+if not kind.no_attachments and not obs.retracted and access.allowed(db, user, Right.RECORD, reference):
+    st.page_link(
+        "pages/evidence.py",
+        label=f"Attach evidence to {obs.code}",
+        icon=":material/upload:",
+        query_params={"case": reference, "obs": obs.code},
+    )
 
 st.markdown("**Version history**")
 history = opened.versions

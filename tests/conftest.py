@@ -30,11 +30,12 @@ USERS = {
 }
 TABLES = (
     "users", "cases", "case_members", "people", "accounts", "observations", "observation_versions",
-    "facts", "fact_versions", "audit_events",
+    "facts", "fact_versions", "evidence", "evidence_purges", "evidence_checks", "audit_events",
 )  # fmt: skip
 _ENV = (
     "WORKBENCH_HOME", "WORKBENCH_GRADING", "WORKBENCH_MAX_IMPORT_ROWS", "WORKBENCH_SCHEMAS",
-    "WORKBENCH_LOCKOUT_ATTEMPTS", "WORKBENCH_LOCKOUT_MINUTES", "WORKBENCH_IDLE_MINUTES",
+    "WORKBENCH_LOCKOUT_ATTEMPTS", "WORKBENCH_LOCKOUT_MINUTES", "WORKBENCH_IDLE_MINUTES", "WORKBENCH_EVIDENCE_MAX_MB",
+    "WORKBENCH_EVIDENCE_MAX_PIXELS",
 )  # fmt: skip
 
 

@@ -8,12 +8,14 @@ fails `test_every_case_function_is_in_the_matrix` until someone decides who may 
 from __future__ import annotations
 
 import inspect
+import io
 import shutil
 
 import pytest
+from PIL import Image
 
 from tests.conftest import CASE, OBSERVATION_INPUT, install_template
-from workbench import access, activity, cases, facts, observations, people, users
+from workbench import access, activity, cases, evidence, facts, observations, people, users
 from workbench.access import SYSTEM, Right
 from workbench.config import Settings
 from workbench.db import open_home
@@ -37,21 +39,22 @@ EXPECTED = {
     "lead (analyst account)": dict.fromkeys(_ALL, ALLOWED),
     "analyst member": {
         Right.VIEW: ALLOWED, Right.RECORD: ALLOWED, Right.MANAGE_MEMBERS: DENIED, Right.EXPORT: DENIED,
-        Right.PURGE: DENIED, Right.AUDIT: DENIED,
+        Right.PURGE: DENIED, Right.AUDIT: DENIED, Right.VERIFY: ALLOWED,
     },
     "reviewer member": {
         Right.VIEW: ALLOWED, Right.RECORD: DENIED, Right.MANAGE_MEMBERS: DENIED, Right.EXPORT: DENIED,
-        Right.PURGE: DENIED, Right.AUDIT: DENIED,
+        Right.PURGE: DENIED, Right.AUDIT: DENIED, Right.VERIFY: DENIED,
     },
     "admin member (as analyst)": {
         Right.VIEW: ALLOWED, Right.RECORD: ALLOWED, Right.MANAGE_MEMBERS: ALLOWED, Right.EXPORT: DENIED,
-        Right.PURGE: DENIED, Right.AUDIT: ALLOWED,
+        Right.PURGE: ALLOWED, Right.AUDIT: ALLOWED, Right.VERIFY: ALLOWED,
     },
     "analyst non-member": dict.fromkeys(_ALL, HIDDEN),
     "reviewer non-member": dict.fromkeys(_ALL, HIDDEN),
+    # An administrator purges an item that must not be held, given its code, without seeing the case.
     "admin non-member": {
         Right.VIEW: HIDDEN, Right.RECORD: HIDDEN, Right.MANAGE_MEMBERS: ALLOWED, Right.EXPORT: HIDDEN,
-        Right.PURGE: HIDDEN, Right.AUDIT: ALLOWED,
+        Right.PURGE: ALLOWED, Right.AUDIT: ALLOWED, Right.VERIFY: ALLOWED,
     },
 }  # fmt: skip
 
@@ -63,6 +66,15 @@ OBSERVATION_CSV = (
 )
 FACT = {"person": "P-0001", "attribute": "school", "value": "Northfield", "source_agency": "school"}
 FACT_CSV = b"person,attribute,value,source_agency\nP-0001,gender,female,school\n"
+
+
+def _png(colour: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+CAPTURE = {"shows": "Profile page", "confirmed_no_indecent_image": True}
 
 # Every case function: the right it needs, and a call with valid arguments.
 CALLS = {
@@ -91,12 +103,22 @@ CALLS = {
     "facts.import_csv": (Right.RECORD, lambda db, who: facts.import_csv(db, who, CASE, FACT_CSV)),
     "facts.list_facts": (Right.VIEW, lambda db, who: facts.list_facts(db, who, CASE)),
     "activity.case_activity": (Right.AUDIT, lambda db, who: activity.case_activity(db, who, CASE)),
+    "evidence.add_files": (
+        Right.RECORD,
+        lambda db, who: evidence.add_files(db, who, CASE, [evidence.Upload.of_bytes("b.png", _png("blue"))], CAPTURE),
+    ),
+    "evidence.list_evidence": (Right.VIEW, lambda db, who: evidence.list_evidence(db, who, CASE)),
+    "evidence.view": (Right.VIEW, lambda db, who: evidence.view(db, who, CASE, "EV-0001")),
+    "evidence.previews": (Right.VIEW, lambda db, who: evidence.previews(db, who, CASE, ["EV-0001"])),
+    "evidence.original": (Right.VIEW, lambda db, who: evidence.original(db, who, CASE, "EV-0001")),
+    "evidence.purge": (Right.PURGE, lambda db, who: evidence.purge(db, who, CASE, "EV-0001", "wrong case")),
+    "evidence.verify_case": (Right.VERIFY, lambda db, who: evidence.verify_case(db, who, CASE)),
 }  # fmt: skip
 
-MODULES = (cases, people, observations, facts, activity)
+MODULES = (cases, people, observations, facts, activity, evidence)
 _STATE_TABLES = (
     "users", "cases", "case_members", "people", "accounts", "observations", "observation_versions", "facts",
-    "fact_versions",
+    "fact_versions", "evidence", "evidence_purges", "evidence_checks",
 )  # fmt: skip
 
 
@@ -157,16 +179,19 @@ def matrix_template(tmp_path_factory, template_db_path):
     cases.add_member(db, SYSTEM, CASE, "admin2", "analyst")
     cases.add_member(db, SYSTEM, CASE, "bystander", "reviewer")
     observations.record(db, users.user_by_name(db, "analyst"), CASE, OBSERVATION)
+    evidence.add_files(
+        db, users.user_by_name(db, "analyst"), CASE, [evidence.Upload.of_bytes("r.png", _png("red"))], CAPTURE
+    )
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
-    return settings.database_path
+    return settings.home
 
 
 @pytest.fixture
 def matrix_db(matrix_template, tmp_path):
+    """A copy of the template home: the database and the evidence store."""
     home = tmp_path / "home"
-    home.mkdir()
-    shutil.copyfile(matrix_template, home / "workbench.db")
+    shutil.copytree(matrix_template, home)
     db = open_home(Settings(home=home))
     yield db
     db.conn.close()

@@ -28,17 +28,19 @@ class Right(StrEnum):
     EXPORT = "export"
     PURGE = "purge"
     AUDIT = "see the case's activity"
+    VERIFY = "verify the stored evidence"  # re-hash files: reads no content
 
 
-# What an administrator may do in any case without being a member: manage who is in it, and see
-# who did what in it. Neither shows the case's content.
-_ADMIN_RIGHTS = {Right.MANAGE_MEMBERS, Right.AUDIT}
+# What an administrator may do in any case without being a member: manage who is in it, see who
+# did what in it, check its evidence files, and purge an item that must not be held (given its
+# code). None of these shows the case's content.
+_ADMIN_RIGHTS = {Right.MANAGE_MEMBERS, Right.AUDIT, Right.VERIFY, Right.PURGE}
 
 
 _MEMBER_RIGHTS = {
     "reviewer": {Right.VIEW},
-    "analyst": {Right.VIEW, Right.RECORD},
-    "lead": {Right.VIEW, Right.RECORD, Right.MANAGE_MEMBERS, Right.EXPORT, Right.PURGE, Right.AUDIT},
+    "analyst": {Right.VIEW, Right.RECORD, Right.VERIFY},
+    "lead": set(Right),
 }
 
 

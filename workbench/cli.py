@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from pathlib import Path
 
 import click
 import pandas as pd
 
-from workbench import access, activity, audit, cases, demo, facts, observations, people, users
+from workbench import access, activity, audit, cases, demo, evidence, facts, observations, people, users
 from workbench.config import Settings
 from workbench.csvsafe import frame_to_csv
 from workbench.db import open_home
@@ -448,6 +449,97 @@ def fact_list(c: _Context, reference: str, as_user: str, fmt: str) -> None:
     _print_frame(facts.list_facts(c.db, c.actor(as_user), reference), fmt)
 
 
+# --- evidence ----------------------------------------------------------------------------------
+
+EXIT_REJECTED = 3
+
+
+@main.group("evidence")
+def evidence_group() -> None:
+    """Evidence files: screenshots, supplied photos and saved pages, kept byte-exact and hashed."""
+
+
+@evidence_group.command("add")
+@click.argument("reference")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@as_option
+@click.option("--observation", default="", help="The observation the files belong to (OBS-0007).")
+@click.option("--source-url", default="", help="Where it was seen.")
+@click.option("--description", "shows", default="", help="What it shows.")
+@click.option("--relevance", default="", help="Why it is relevant.")
+@click.option(
+    "--method",
+    default=evidence.DEFAULT_METHOD,
+    show_default=True,
+    help="screenshot_work_device, supplied_parent_carer, supplied_police, saved_page or other.",
+)
+@click.option("--platform", default="", help="Instagram, TikTok, Snapchat, ...")
+@click.option("--viewing-account", default="", help="The overt organisational account it was viewed with.")
+@click.option("--captured-at", default="", help="When it was captured, as you state it (default: not stated).")
+@pass_context
+def evidence_add(c: _Context, reference: str, files: tuple[Path, ...], as_user: str, **capture) -> None:
+    """Store files as evidence: one JSON line per file (stored, duplicate or rejected); exit 3 if any
+    was rejected. Running it confirms that no file holds a nude or semi-nude image of a child."""
+    click.echo(
+        "By adding these files you confirm none holds a nude or semi-nude image of a child "
+        "(Protection of Children Act 1978): describe such an image in an observation and report it instead.",
+        err=True,
+    )
+    results = evidence.add_files(
+        c.db,
+        c.actor(as_user),
+        reference,
+        [evidence.Upload.of_path(path) for path in files],
+        {**capture, "confirmed_no_indecent_image": True},
+        limits=c.settings.evidence,
+    )
+    for result in results:
+        click.echo(_json_line(result.as_json()))
+    if any(result.status == evidence.REJECTED for result in results):
+        sys.exit(EXIT_REJECTED)
+
+
+@evidence_group.command("list")
+@click.argument("reference")
+@as_option
+@format_option
+@pass_context
+def evidence_list(c: _Context, reference: str, as_user: str, fmt: str) -> None:
+    """List a case's evidence items, purged ones included."""
+    frame = evidence.as_frame(evidence.list_evidence(c.db, c.actor(as_user), reference))
+    if fmt == "table":
+        frame = frame[["code", "file_name", "media_type", "size", "observation", "duplicate_of", "has_gps", "purged"]]
+    _print_frame(frame, fmt)
+
+
+@evidence_group.command("verify")
+@click.argument("reference", required=False)
+@click.option("--as", "as_user", default=None, metavar="USERNAME", help="Act as this user (default: the operator).")
+@pass_context
+def evidence_verify(c: _Context, reference: str | None, as_user: str | None) -> None:
+    """Re-hash every stored file (of one case, or all); exit 1 listing each missing or altered one."""
+    actor = c.actor_or_system(as_user)
+    report = evidence.verify_case(c.db, actor, reference) if reference else evidence.verify_all(c.db, actor)
+    if report.intact:
+        click.echo(f"{report.checked} items intact")
+        return
+    for problem in report.problems:
+        click.echo(_printable(problem.line()), err=True)
+    sys.exit(1)
+
+
+@evidence_group.command("purge")
+@click.argument("reference")
+@click.argument("code")
+@click.option("--reason", required=True, help="Why the bytes must go; kept with the record.")
+@click.option("--as", "as_user", default=None, metavar="USERNAME", help="Act as this user (default: the operator).")
+@pass_context
+def evidence_purge(c: _Context, reference: str, code: str, reason: str, as_user: str | None) -> None:
+    """Delete an item's bytes and every derived copy; the record, its SHA-256 and the reason stay."""
+    codes = evidence.purge(c.db, c.actor_or_system(as_user), reference, code, reason)
+    click.echo(f"purged {', '.join(codes)}: the bytes are deleted; the records stay, marked purged")
+
+
 # --- audit -------------------------------------------------------------------------------------
 
 
@@ -499,6 +591,13 @@ def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
     else:  # a terminal must not act on control characters in user text
         printable = frame.map(lambda v: _printable(v) if isinstance(v, str) else v)
         click.echo(printable.to_string(index=False, max_colwidth=60))
+
+
+def _json_line(value) -> str:
+    """One line of JSON with non-ASCII names intact, but no character a terminal would act on
+    (C1 controls, bidi overrides from a file's metadata): those are written as \\u escapes."""
+    text = json.dumps(value, ensure_ascii=False)
+    return "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
 
 
 def _printable(text: str) -> str:

@@ -28,17 +28,21 @@ def _positive_int(name: str, default: int) -> int:
     return int(raw)
 
 
-def _positive_minutes(name: str, default: float) -> float:
+def _positive_number(name: str, default: float, unit: str) -> float:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
-        minutes = float(raw)
+        number = float(raw)
     except ValueError:
-        minutes = 0.0
-    if not 0 < minutes < 1_000_000:
-        raise ConfigurationError(f"{name} must be a number of minutes above 0, not {raw[:40]!r}")
-    return minutes
+        number = 0.0
+    if not 0 < number < 1_000_000:
+        raise ConfigurationError(f"{name} must be a number of {unit} above 0, not {raw[:40]!r}")
+    return number
+
+
+def _positive_minutes(name: str, default: float) -> float:
+    return _positive_number(name, default, "minutes")
 
 
 @dataclass(frozen=True)
@@ -59,11 +63,33 @@ class SignInPolicy:
 
 
 @dataclass(frozen=True)
+class EvidenceLimits:
+    """What the evidence intake accepts: the largest file, and the most pixels an image may decode to
+    (a compressed file that would expand past this is a decompression bomb, refused)."""
+
+    max_bytes: int = 50 * 1024 * 1024
+    max_pixels: int = 80_000_000
+
+    @property
+    def max_megabytes(self) -> float:
+        return self.max_bytes / (1024 * 1024)
+
+    @classmethod
+    def from_env(cls) -> EvidenceLimits:
+        megabytes = _positive_number("WORKBENCH_EVIDENCE_MAX_MB", 50, "megabytes")
+        return cls(
+            max_bytes=int(megabytes * 1024 * 1024),
+            max_pixels=_positive_int("WORKBENCH_EVIDENCE_MAX_PIXELS", 80_000_000),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     grading_scheme: str = "3x5x2"
     max_import_rows: int = 100_000
     sign_in: SignInPolicy = SignInPolicy()
+    evidence: EvidenceLimits = EvidenceLimits()
 
     @property
     def database_path(self) -> Path:
@@ -81,4 +107,5 @@ class Settings:
             grading_scheme=grading_scheme(),
             max_import_rows=_positive_int("WORKBENCH_MAX_IMPORT_ROWS", 100_000),
             sign_in=SignInPolicy.from_env(),
+            evidence=EvidenceLimits.from_env(),
         )

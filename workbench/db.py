@@ -129,7 +129,7 @@ def _statements(script: str) -> Iterator[str]:
 def open_home(settings) -> sqlite_utils.Database:
     """Connect to the workbench under settings.home and bring its schema up to date."""
     settings.home.mkdir(parents=True, exist_ok=True)
-    settings.evidence_dir.mkdir(parents=True, exist_ok=True)
+    settings.evidence_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     db = connect(settings.database_path)
     migrate(db)
     return db

@@ -14,6 +14,7 @@ TITLES = {
     "pages/case_overview.py": "Case overview",
     "pages/record_observation.py": "Record observation",
     "pages/observations.py": "Observations",
+    "pages/evidence.py": "Evidence",
     "pages/members.py": "Members",
     "pages/activity.py": "Activity",
     "pages/users.py": "Users",
@@ -44,7 +45,7 @@ def registered_pages(at: AppTest) -> set[str]:
     return titles
 
 
-CASE_PAGES = {"Case overview", "Record observation", "Observations"}
+CASE_PAGES = {"Case overview", "Record observation", "Observations", "Evidence"}
 
 
 def test_signed_out_only_the_sign_in_page(home):
@@ -66,6 +67,7 @@ def test_the_lead_analyst_gets_the_case_pages_and_management_but_not_users(db):
         "Case overview",
         "Record observation",
         "Observations",
+        "Evidence",
         "Members",
         "Activity",
         "My account",
@@ -75,26 +77,40 @@ def test_the_lead_analyst_gets_the_case_pages_and_management_but_not_users(db):
 def test_a_reviewer_only_reads(db):
     at = signed_in(db, "demo-reviewer")
     assert not at.exception
-    assert registered_pages(at) == {"Cases", "Case overview", "Observations", "My account"}
+    assert registered_pages(at) == {"Cases", "Case overview", "Observations", "Evidence", "My account"}
 
 
 def test_an_analyst_who_leads_nothing_gets_no_management_pages(db, outsider):
     at = signed_in(db, outsider, case=None)
     assert not at.exception
-    assert registered_pages(at) == {"Cases", "Case overview", "Record observation", "Observations", "My account"}
+    assert registered_pages(at) == {
+        "Cases",
+        "Case overview",
+        "Record observation",
+        "Observations",
+        "Evidence",
+        "My account",
+    }
 
 
 def test_an_analyst_member_who_is_not_lead_gets_no_management_pages(db):
     users.create_user(db, access.SYSTEM, "member-analyst", "analyst", "member-analyst-password-2026")
     cases.add_member(db, access.SYSTEM, "DEMO-001", "member-analyst", "analyst")
     at = signed_in(db, "member-analyst")
-    assert registered_pages(at) == {"Cases", "Case overview", "Record observation", "Observations", "My account"}
+    assert registered_pages(at) == {
+        "Cases",
+        "Case overview",
+        "Record observation",
+        "Observations",
+        "Evidence",
+        "My account",
+    }
 
 
 @pytest.mark.parametrize(
     ("part", "expected"),
     [
-        ("reviewer", {"Case overview", "Observations"}),
+        ("reviewer", {"Case overview", "Observations", "Evidence"}),
         ("analyst", CASE_PAGES),
     ],
 )
@@ -138,4 +154,11 @@ def test_single_sign_on_skips_the_temporary_password(db):
     at.session_state["sign_in_method"] = "sso"
     at.run()
     assert not at.exception
-    assert registered_pages(at) == {"Cases", "Case overview", "Record observation", "Observations", "My account"}
+    assert registered_pages(at) == {
+        "Cases",
+        "Case overview",
+        "Record observation",
+        "Observations",
+        "Evidence",
+        "My account",
+    }

@@ -21,15 +21,21 @@ from workbench.db import open_home
 def csv_download(
     label: str, file_name: str, make: Callable[[sqlite_utils.Database], pd.DataFrame], *, key: str
 ) -> None:
+    file_download(label, file_name, lambda db: frame_to_csv_bytes(make(db)), mime="text/csv", key=key)
+
+
+def file_download(
+    label: str, file_name: str, make: Callable[[sqlite_utils.Database], bytes], *, mime: str, key: str
+) -> None:
     settings = Settings.from_env()
 
     def produce() -> bytes:
         db = open_home(settings)
         try:
-            return frame_to_csv_bytes(make(db))
+            return make(db)
         finally:
             db.conn.close()
 
     st.download_button(
-        label, produce, file_name=file_name, mime="text/csv", icon=":material/download:", key=key, on_click="ignore"
+        label, produce, file_name=file_name, mime=mime, icon=":material/download:", key=key, on_click="ignore"
     )
