@@ -612,8 +612,8 @@ def test_a_bad_capture_field_is_refused_by_name(db, world, analyst, field, value
 def test_the_no_indecent_image_confirmation_is_required(db, world, analyst, confirmation):
     capture = {} if confirmation is None else {"confirmed_no_indecent_image": confirmation}
     errors = _refused(db, world, analyst, capture)
-    assert errors == {"confirmed_no_indecent_image": evidence.NO_INDECENT_IMAGES}
-    assert "Protection of Children Act 1978" in errors["confirmed_no_indecent_image"]
+    assert errors == {"confirmed_no_indecent_image": evidence.NOT_CONFIRMED}
+    assert "nude or semi-nude image of a child" in errors["confirmed_no_indecent_image"]
 
 
 def test_every_bad_field_is_named_at_once(db, world, analyst):

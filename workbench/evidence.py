@@ -35,6 +35,7 @@ CAPTURE_FIELDS = (
     "confirmed_no_indecent_image",
 )  # fmt: skip
 DEFAULT_METHOD = "screenshot_work_device"
+NOT_CONFIRMED = "must be given: confirm that no file holds a nude or semi-nude image of a child"
 STORED, DUPLICATE, REJECTED = "stored", "duplicate", "rejected"
 NO_INDECENT_IMAGES = (
     "Confirm that the file holds no nude or semi-nude image of a child. Taking, making, sharing or "
@@ -241,7 +242,7 @@ def check_capture(db: sqlite_utils.Database, case_id: int, given: dict, catalog:
     if clean.get("captured_at") and is_after(clean["captured_at"], now_utc()):
         errors["captured_at"] = "is in the future"
     if not fields.boolean(given.get("confirmed_no_indecent_image")):
-        errors["confirmed_no_indecent_image"] = NO_INDECENT_IMAGES
+        errors["confirmed_no_indecent_image"] = NOT_CONFIRMED
     if errors:
         raise ValidationError(errors)
     clean["confirmed_no_indecent_image"] = 1

@@ -112,7 +112,14 @@ def test_choosing_a_new_password_opens_the_normal_navigation(home, db):
     button(at, "Set password").click().run()
     assert not at.exception
     assert not errors(at)
-    assert registered_pages(at) == {"Cases", "Case overview", "Record observation", "Observations", "Evidence", "My account"}
+    assert registered_pages(at) == {
+        "Cases",
+        "Case overview",
+        "Record observation",
+        "Observations",
+        "Evidence",
+        "My account",
+    }
     assert any(t.value == "Cases" for t in at.title)
     row = db.execute("SELECT must_change_password FROM users WHERE username = 'new-starter'").fetchone()
     assert row == (0,)

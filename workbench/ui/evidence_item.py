@@ -3,8 +3,11 @@ observation, the audited download of the original, and for those allowed, the pu
 
 from __future__ import annotations
 
+import io
+
 import sqlite_utils
 import streamlit as st
+from PIL import Image
 
 from workbench import evidence
 from workbench.access import Actor, Right, allowed
@@ -65,6 +68,7 @@ def show_item(db: sqlite_utils.Database, user: Actor, reference: str, code: str,
         if shown:
             st.image(
                 shown,
+                width=min(800, _pixel_width(shown)),  # never enlarged past its own size
                 caption="A copy re-encoded from the pixels, without metadata. The original is unchanged.",
                 alt=f"Preview of {item.code}",
             )
@@ -125,6 +129,11 @@ def _purge_form(db, user: Actor, reference: str, item: evidence.EvidenceItem) ->
                 else:
                     notify_after_rerun(f"Purged {', '.join(codes)}.")
                     st.rerun()
+
+
+def _pixel_width(jpeg: bytes) -> int:
+    with Image.open(io.BytesIO(jpeg)) as image:
+        return image.width
 
 
 def _capture_rows(item: evidence.EvidenceItem, catalog: Catalog) -> dict[str, str]:

@@ -18,6 +18,20 @@ from workbench.ui.feedback import field_error, show_error
 
 _ERRORS = "evidence_errors"
 _RESULTS = "evidence_results"
+_ROUND = "evidence_form_round"
+# The form's labels, for naming refused fields as the user sees them.
+LABELS = {
+    "files": "Files",
+    "method": "How it was captured",
+    "platform": "Platform",
+    "observation": "Observation it belongs to",
+    "viewing_account": "Account used to view it",
+    "source_url": "Source URL",
+    "shows": "What it shows",
+    "relevance": "Why it is relevant",
+    "captured_at": "When it was captured",
+    "confirmed_no_indecent_image": "Confirmation",
+}
 
 
 def upload_form(db: sqlite_utils.Database, user: Actor, reference: str, catalog: Catalog, linked: str | None) -> None:
@@ -25,10 +39,11 @@ def upload_form(db: sqlite_utils.Database, user: Actor, reference: str, catalog:
     st.warning(evidence.NO_INDECENT_IMAGES, icon=":material/block:")
     errors = st.session_state.get(_ERRORS, {})
     if errors:
-        show_error(ValidationError(errors))
+        show_error(ValidationError({LABELS.get(name, name): reason for name, reason in errors.items()}))
     choices = _observation_choices(db, user, reference, catalog)
     codes = [""] + list(choices)
-    with st.form("add_evidence", clear_on_submit=True):
+    # A refused submit keeps the files and what was typed; a new key after a success empties it.
+    with st.form(f"add_evidence_{st.session_state.get(_ROUND, 0)}"):
         files = st.file_uploader(
             "Files",
             accept_multiple_files=True,
@@ -91,6 +106,7 @@ def upload_form(db: sqlite_utils.Database, user: Actor, reference: str, catalog:
     bar = st.progress(0.0, text="Checking the capture record")
     try:
         if missing:
+            evidence.add_files(db, user, reference, [], capture)  # no files: names every bad field
             raise ValidationError(missing)
         uploads = [evidence.Upload(name=f.name, read=lambda _limit, f=f: f.getvalue()) for f in files]
         results = evidence.add_files(
@@ -110,6 +126,7 @@ def upload_form(db: sqlite_utils.Database, user: Actor, reference: str, catalog:
         return
     st.session_state.pop(_ERRORS, None)
     st.session_state[_RESULTS] = [r.as_json() for r in results]
+    st.session_state[_ROUND] = st.session_state.get(_ROUND, 0) + 1
     st.rerun()
 
 
@@ -137,6 +154,8 @@ def show_last_results() -> None:
     st.dataframe(
         table, hide_index=True, column_config={"Why rejected, or warnings": st.column_config.TextColumn(width="large")}
     )
+    if rejected:  # in full: a table cell cuts a long reason short
+        st.text("\n".join(f"{r['file']}: {r['error']}" for r in rejected))
 
 
 def _observation_choices(db, user: Actor, reference: str, catalog: Catalog) -> dict[str, str]:
