@@ -211,16 +211,8 @@ def check_capture(db: sqlite_utils.Database, case_id: int, given: dict, catalog:
     """The capture record's columns, or ValidationError naming each bad field."""
     catalog = catalog or load_catalog()
     given = {k: ("" if v is None else v) for k, v in (given or {}).items()}
-    clean: dict = {}
-    errors: dict[str, str] = {}
-
-    def check(name: str, fn) -> None:
-        try:
-            clean[name] = fn()
-        except ValidationError as e:
-            errors.update(e.errors)
-        except ValueError as e:
-            errors[name] = str(e)
+    check = fields.Checks()
+    clean, errors = check.clean, check.errors
 
     unknown = sorted(set(given) - set(CAPTURE_FIELDS))
     if unknown:

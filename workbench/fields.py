@@ -7,8 +7,27 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
+from workbench.errors import ValidationError
+
 REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$")
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
+
+
+class Checks:
+    """Runs each field's check and keeps its clean value or the reason it was refused, so that
+    every bad field is named at once: `check("url", lambda: web_url(given["url"]))`."""
+
+    def __init__(self):
+        self.clean: dict = {}
+        self.errors: dict[str, str] = {}
+
+    def __call__(self, name: str, fn) -> None:
+        try:
+            self.clean[name] = fn()
+        except ValidationError as e:
+            self.errors.update(e.errors)
+        except ValueError as e:
+            self.errors[name] = str(e)
 
 
 def clip(value, limit: int = 60) -> str:

@@ -310,16 +310,8 @@ def normalise(db: sqlite_utils.Database, case_id: int, given: dict, catalog: Cat
     each bad field. Vocabulary fields take the value or its label, in any letter case."""
     catalog = catalog or load_catalog()
     given = {k: ("" if v is None else v) for k, v in (given or {}).items()}
-    clean: dict = {}
-    errors: dict[str, str] = {}
-
-    def check(name: str, fn):
-        try:
-            clean[name] = fn()
-        except ValidationError as e:
-            errors.update(e.errors)
-        except ValueError as e:
-            errors[name] = str(e)
+    check = fields.Checks()
+    clean, errors = check.clean, check.errors
 
     check("kind", lambda: fields.vocabulary(given.get("kind"), [(k, v.title) for k, v in catalog.kinds.items()]))
     kind = catalog.kinds.get(clean.get("kind"))
