@@ -411,7 +411,10 @@ def previews(db: sqlite_utils.Database, actor: Actor, reference: str, codes: Seq
     access = authorize(db, actor, Right.VIEW, reference)
     store = EvidenceStore.for_database(db)
     wanted = [str(c).strip().upper() for c in codes]
-    found = {item.code: item for item in _items(db, "e.case_id = ?", (access.case_id,)) if item.code in wanted}
+    marks = ", ".join("?" * len(wanted))
+    found = {
+        item.code: item for item in _items(db, f"e.case_id = ? AND e.code IN ({marks})", (access.case_id, *wanted))
+    }
     shown: dict[str, bytes | None] = {}
     for code in wanted:
         item = found.get(code)

@@ -154,15 +154,19 @@ class EvidenceStore:
         with contextlib.suppress(OSError):
             return path.read_bytes()
         rendered = preview.render(self.read(case_id, sha256), orientation)
-        with contextlib.suppress(OSError):
+        name = None
+        try:  # keeping the copy is a saving, not a duty: a failure here still shows the preview
             self._make_folder(path.parent)
             handle, name = tempfile.mkstemp(prefix="preview-", dir=path.parent)
             with os.fdopen(handle, "wb") as out:
                 out.write(rendered)
             os.replace(name, path)
-            # A purge may have run while this copy was made: leave no derived copy of purged bytes.
-            if not self.exists(case_id, sha256):
-                path.unlink(missing_ok=True)
+        except OSError:
+            if name:
+                Path(name).unlink(missing_ok=True)
+        # A purge may have run while this copy was made: leave no derived copy of purged bytes.
+        if not self.exists(case_id, sha256):
+            path.unlink(missing_ok=True)
         return rendered
 
 

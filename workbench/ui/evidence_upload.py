@@ -108,7 +108,7 @@ def upload_form(db: sqlite_utils.Database, user: Actor, reference: str, catalog:
         if missing:
             evidence.add_files(db, user, reference, [], capture)  # no files: names every bad field
             raise ValidationError(missing)
-        uploads = [evidence.Upload(name=f.name, read=lambda _limit, f=f: f.getvalue()) for f in files]
+        uploads = [evidence.Upload.of_bytes(f.name, f.getvalue()) for f in files]
         results = evidence.add_files(
             db,
             user,
