@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import CASE, OBSERVATION_INPUT, install_template
-from workbench import access, activity, cases, evidence, facts, observations, people, users
+from workbench import access, activity, cases, crossref, evidence, facts, observations, people, users
 from workbench.access import SYSTEM, Right
 from workbench.config import Settings
 from workbench.db import open_home
@@ -102,6 +102,22 @@ CALLS = {
     "facts.add_fact": (Right.RECORD, lambda db, who: facts.add_fact(db, who, CASE, FACT)),
     "facts.import_csv": (Right.RECORD, lambda db, who: facts.import_csv(db, who, CASE, FACT_CSV)),
     "facts.list_facts": (Right.VIEW, lambda db, who: facts.list_facts(db, who, CASE)),
+    "facts.view_fact": (Right.VIEW, lambda db, who: facts.view_fact(db, who, CASE, "F-0001")),
+    "facts.amend_fact": (
+        Right.RECORD, lambda db, who: facts.amend_fact(db, who, CASE, "F-0001", {"value": "Southfield"}, "moved"),
+    ),
+    "facts.retract_fact": (Right.RECORD, lambda db, who: facts.retract_fact(db, who, CASE, "F-0001", "wrong child")),
+    "crossref.link": (
+        Right.RECORD,
+        lambda db, who: crossref.link(db, who, CASE, "OBS-0001", "F-0002", "context", "school trip photo"),
+    ),
+    "crossref.withdraw": (Right.RECORD, lambda db, who: crossref.withdraw(db, who, CASE, "XR-0001", "mistaken")),
+    "crossref.recompute": (Right.RECORD, lambda db, who: crossref.recompute(db, who, CASE)),
+    "crossref.list_crossrefs": (Right.VIEW, lambda db, who: crossref.list_crossrefs(db, who, CASE)),
+    "crossref.observation_veracity": (
+        Right.VIEW, lambda db, who: crossref.observation_veracity(db, who, CASE, "OBS-0001"),
+    ),
+    "crossref.review": (Right.VIEW, lambda db, who: crossref.review(db, who, CASE)),
     "activity.case_activity": (Right.AUDIT, lambda db, who: activity.case_activity(db, who, CASE)),
     "evidence.add_files": (
         Right.RECORD,
@@ -115,10 +131,11 @@ CALLS = {
     "evidence.verify_case": (Right.VERIFY, lambda db, who: evidence.verify_case(db, who, CASE)),
 }  # fmt: skip
 
-MODULES = (cases, people, observations, facts, activity, evidence)
+MODULES = (cases, people, observations, facts, crossref, activity, evidence)
 _STATE_TABLES = (
     "users", "cases", "case_members", "people", "accounts", "observations", "observation_versions", "facts",
-    "fact_versions", "evidence", "evidence_purges", "evidence_checks",
+    "fact_versions", "evidence", "evidence_purges", "evidence_checks", "crossrefs", "crossref_versions",
+    "rule_findings", "rule_state",
 )  # fmt: skip
 
 
@@ -179,6 +196,9 @@ def matrix_template(tmp_path_factory, template_db_path):
     cases.add_member(db, SYSTEM, CASE, "admin2", "analyst")
     cases.add_member(db, SYSTEM, CASE, "bystander", "reviewer")
     observations.record(db, users.user_by_name(db, "analyst"), CASE, OBSERVATION)
+    facts.add_fact(db, users.user_by_name(db, "analyst"), CASE, FACT)
+    facts.add_fact(db, users.user_by_name(db, "analyst"), CASE, {**FACT, "attribute": "gender", "value": "female"})
+    crossref.link(db, users.user_by_name(db, "analyst"), CASE, "OBS-0001", "F-0001", "context", "seen together")
     evidence.add_files(
         db, users.user_by_name(db, "analyst"), CASE, [evidence.Upload.of_bytes("r.png", _png("red"))], CAPTURE
     )

@@ -145,7 +145,7 @@ def test_grading_schemes_list_their_grades(catalog):
 
 def test_special_category_fact_attributes_are_flagged(catalog):
     special = {c.value for c in catalog.choices("fact_attributes") if c.extra.get("special_category")}
-    assert special == {"looked_after", "send_or_disability", "mental_health", "family_risk_factor"}
+    assert special == {"looked_after", "send_or_disability", "mental_health", "physical_health", "family_risk_factor"}
 
 
 def test_catalog_labels_fall_back_to_the_value(catalog):

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from workbench import access, activity, audit, cases, demo, evidence, facts, observations, people, users
+from workbench import access, activity, audit, cases, crossref, demo, evidence, facts, observations, people, users
 from workbench.config import Settings
 from workbench.csvsafe import frame_to_csv
 from workbench.db import open_home
@@ -428,6 +428,87 @@ def fact() -> None:
     """Trusted-source facts: what school, police, health or social care know."""
 
 
+_FACT_ATTRIBUTE_HELP = (
+    "date_of_birth, full_name, known_alias, gender, school, home_area, known_associate, known_account, "
+    "looked_after, send_or_disability, mental_health, physical_health, family_risk_factor"
+)
+_AGENCY_HELP = "school, police, health, childrens_social_care, family_or_carer or other."
+
+
+@fact.command("add")
+@click.argument("reference")
+@as_option
+@click.option("--person", required=True, help="Whom it is about: a person code (P-0001), pseudonym or name.")
+@click.option("--attribute", required=True, help=_FACT_ATTRIBUTE_HELP + ".")
+@click.option("--value", required=True, help="What the source knows; a date of birth as YYYY-MM-DD.")
+@click.option("--source-agency", required=True, help=_AGENCY_HELP)
+@click.option("--source-reference", default="", help="Where it is recorded, e.g. Admissions record.")
+@click.option("--valid-from", default="", help="First day it held (YYYY-MM-DD).")
+@click.option("--valid-to", default="", help="Last day it held (YYYY-MM-DD).")
+@pass_context
+def fact_add(c: _Context, reference: str, as_user: str, **given) -> None:
+    """Record one trusted-source fact; prints its code. The cross-referencing rules run at once."""
+    click.echo(facts.add_fact(c.db, c.actor(as_user), reference, given))
+
+
+@fact.command("amend")
+@click.argument("reference")
+@click.argument("code")
+@as_option
+@click.option("--reason", required=True, help="Why it changes; kept with the new version.")
+@click.option("--attribute", default=None, help=_FACT_ATTRIBUTE_HELP + ".")
+@click.option("--value", default=None, help="The corrected value.")
+@click.option("--source-agency", default=None, help=_AGENCY_HELP)
+@click.option("--source-reference", default=None, help="Where it is recorded.")
+@click.option("--valid-from", default=None, help="First day it held (YYYY-MM-DD).")
+@click.option("--valid-to", default=None, help="Last day it held (YYYY-MM-DD).")
+@pass_context
+def fact_amend(c: _Context, reference: str, code: str, as_user: str, reason: str, **given) -> None:
+    """Add a version of a fact; options not given keep their value."""
+    changes = {name: value for name, value in given.items() if value is not None}
+    click.echo(facts.amend_fact(c.db, c.actor(as_user), reference, code, changes, reason))
+
+
+@fact.command("retract")
+@click.argument("reference")
+@click.argument("code")
+@as_option
+@click.option("--reason", required=True, help="Why it is withdrawn; kept on record.")
+@pass_context
+def fact_retract(c: _Context, reference: str, code: str, as_user: str, reason: str) -> None:
+    """Withdraw a fact; it stays on record, marked retracted."""
+    click.echo(facts.retract_fact(c.db, c.actor(as_user), reference, code, reason))
+
+
+@fact.command("link")
+@click.argument("reference")
+@click.argument("observation")
+@click.argument("fact_code", metavar="FACT")
+@as_option
+@click.option(
+    "--relation", required=True, type=click.Choice(crossref.MANUAL_RELATIONS), help="How the fact bears on it."
+)
+@click.option("--rationale", required=True, help="Why: kept with the link.")
+@pass_context
+def fact_link(
+    c: _Context, reference: str, observation: str, fact_code: str, as_user: str, relation: str, rationale: str
+) -> None:
+    """Link an observation to a fact by hand; prints the link's code (XR-0001)."""
+    click.echo(crossref.link(c.db, c.actor(as_user), reference, observation, fact_code, relation, rationale))
+
+
+@fact.command("withdraw-link")
+@click.argument("reference")
+@click.argument("code")
+@as_option
+@click.option("--reason", required=True, help="Why the link is withdrawn; its history stays.")
+@pass_context
+def fact_withdraw_link(c: _Context, reference: str, code: str, as_user: str, reason: str) -> None:
+    """Withdraw a link made by hand (XR-0001); it stays on record with its history."""
+    crossref.withdraw(c.db, c.actor(as_user), reference, code, reason)
+    click.echo(f"withdrew {code.strip().upper()}")
+
+
 @fact.command("import")
 @click.argument("reference")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -447,6 +528,34 @@ def fact_import(c: _Context, reference: str, file: Path, as_user: str) -> None:
 def fact_list(c: _Context, reference: str, as_user: str, fmt: str) -> None:
     """List the current trusted-source facts of a case."""
     _print_frame(facts.list_facts(c.db, c.actor(as_user), reference), fmt)
+
+
+@main.command("crossref")
+@click.argument("reference")
+@as_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table for reading, csv for a spreadsheet (formula-safe), json for programs.",
+)
+@click.option("--include-withdrawn", is_flag=True, help="Also list links an analyst withdrew.")
+@click.option("--recompute", is_flag=True, help="Run every rule over the case again first.")
+@pass_context
+def crossref_list(
+    c: _Context, reference: str, as_user: str, fmt: str, include_withdrawn: bool, recompute: bool
+) -> None:
+    """Every cross-reference of a case, contradictions first: observation, fact, relation, the rule
+    or analyst behind it, the detail and the match score."""
+    actor = c.actor(as_user)
+    if recompute:
+        crossref.recompute(c.db, actor, reference)
+    frame = crossref.list_crossrefs(c.db, actor, reference, include_withdrawn=include_withdrawn)
+    if fmt == "table":
+        frame = frame[["observation", "fact", "relation", "labels", "by", "score", "detail"]]
+    _print_frame(frame, fmt)
 
 
 # --- evidence ----------------------------------------------------------------------------------

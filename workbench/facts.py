@@ -1,20 +1,23 @@
 """Trusted-source facts: what school, police, health or social care already know about a person.
 
-Facts are versioned like observations and never changed in place. Vulnerability and health facts
-are special-category data (UK GDPR art. 9; DPA 2018 Sch.1 para 18) and are marked so.
+Facts are versioned like observations and never changed in place: amending adds a version with
+the reason, retracting adds one marked retracted. Vulnerability and health facts are
+special-category data (UK GDPR art. 9; DPA 2018 Sch.1 para 18) and are marked so. Every change
+re-runs the cross-referencing rules over the case in the same transaction.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 import sqlite_utils
 
-from workbench import audit, fields, imports
+from workbench import audit, crossref, fields, imports
 from workbench.access import Actor, Right, authorize
-from workbench.db import next_code, transaction
-from workbench.errors import ValidationError
+from workbench.db import next_code, query_one, transaction
+from workbench.errors import Conflict, NotFound, ValidationError
 from workbench.people import person_id_for
 from workbench.schemas import Catalog, load_catalog
 from workbench.timeutil import now_utc
@@ -30,6 +33,7 @@ def add_fact(db: sqlite_utils.Database, actor: Actor, reference: str, given: dic
     clean = normalise(db, access.case_id, given)
     with transaction(db):
         code = _insert(db, actor, access.case_id, clean)
+        crossref.refresh(db, access.case_id)
         audit.record(
             db,
             actor.username,
@@ -50,6 +54,7 @@ def import_csv(
     clean_rows = imports.check_all(rows, lambda cells: normalise(db, access.case_id, cells))
     with transaction(db):
         codes = [_insert(db, actor, access.case_id, clean) for clean in clean_rows]
+        crossref.refresh(db, access.case_id)
         audit.record(
             db,
             actor.username,
@@ -58,6 +63,124 @@ def import_csv(
             details={"count": len(codes), "first": codes[0], "last": codes[-1], "file_sha256": imports.sha256_of(data)},
         )
     return codes
+
+
+def amend_fact(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    reference: str,
+    code: str,
+    given: dict,
+    reason: str,
+    *,
+    expected_version: int | None = None,
+) -> str:
+    """Add a version that supersedes the current one (fields not given keep their value)."""
+    access = authorize(db, actor, Right.RECORD, reference)
+    latest = _latest(db, access.case_id, code)
+    current = {name: latest[name] or "" for name in _VERSION_COLUMNS} | {"person": latest["person"]}
+    errors = {}
+    try:
+        reason = fields.text(reason, max_length=2000)
+    except ValueError as e:
+        errors["reason"] = str(e)
+    if "person" in (given or {}) and str(given["person"]).strip().upper() != latest["person"]:
+        errors["person"] = "cannot change; retract this fact and record it for the right person"
+    try:
+        clean = normalise(db, access.case_id, current | {k: v for k, v in (given or {}).items() if k != "person"})
+    except ValidationError as e:
+        errors.update(e.errors)
+    if errors:
+        raise ValidationError(errors)
+    changed = [name for name in _VERSION_COLUMNS if (clean[name] or "") != (latest[name] or "")]
+    if not changed:
+        raise ValidationError({"fact": "nothing was changed; there is no new version to save"})
+    with transaction(db):
+        latest = _latest(db, access.case_id, code)
+        _refuse_stale(latest, expected_version)
+        _add_version(db, actor, latest["fact_id"], latest["version"] + 1, clean, reason=reason)
+        crossref.refresh(db, access.case_id)
+        audit.record(
+            db,
+            actor.username,
+            "fact.amend",
+            case_ref=access.reference,
+            item_code=latest["code"],
+            details={"version": latest["version"] + 1, "changed": changed},
+            justification=reason,
+        )
+    return latest["code"]
+
+
+def retract_fact(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    reference: str,
+    code: str,
+    reason: str,
+    *,
+    expected_version: int | None = None,
+) -> str:
+    """Withdraw a fact (wrong, or about someone else): it stays on record, marked retracted."""
+    access = authorize(db, actor, Right.RECORD, reference)
+    try:
+        reason = fields.text(reason, max_length=2000)
+    except ValueError as e:
+        raise ValidationError({"reason": str(e)}) from None
+    with transaction(db):
+        latest = _latest(db, access.case_id, code)
+        _refuse_stale(latest, expected_version)
+        stored = {name: latest[name] for name in _VERSION_COLUMNS}
+        _add_version(db, actor, latest["fact_id"], latest["version"] + 1, stored, reason=reason, retracted=True)
+        crossref.refresh(db, access.case_id)
+        audit.record(
+            db,
+            actor.username,
+            "fact.retract",
+            case_ref=access.reference,
+            item_code=latest["code"],
+            details={"version": latest["version"] + 1},
+            justification=reason,
+        )
+    return latest["code"]
+
+
+@dataclass(frozen=True)
+class FactView:
+    code: str
+    person: str
+    version: int
+    retracted: bool
+    special_category: bool
+    current: dict  # the current version's fields, as a form gives them
+    versions: pd.DataFrame  # every version, oldest first
+
+
+def view_fact(db: sqlite_utils.Database, actor: Actor, reference: str, code: str) -> FactView:
+    """One fact with its whole version history."""
+    access = authorize(db, actor, Right.VIEW, reference)
+    latest = _latest(db, access.case_id, code)
+    versions = pd.DataFrame(
+        list(
+            db.query(
+                f"""SELECT v.version, {", ".join("v." + c for c in _VERSION_COLUMNS)}, v.retracted, v.change_reason,
+                           u.username AS recorded_by, v.recorded_at
+                    FROM fact_versions v JOIN users u ON u.id = v.recorded_by
+                    WHERE v.fact_id = ? ORDER BY v.version""",  # noqa: S608
+                (latest["fact_id"],),
+            )
+        )
+    )
+    audit.record(db, actor.username, "fact.view", case_ref=access.reference, item_code=latest["code"])
+    return FactView(
+        code=latest["code"],
+        person=latest["person"],
+        version=latest["version"],
+        retracted=bool(latest["retracted"]),
+        special_category=latest["attribute"] in _special_attributes(),
+        current={name: latest[name] or "" for name in _VERSION_COLUMNS} | {"person": latest["person"]},
+        versions=versions,
+    )
 
 
 def list_facts(
@@ -70,8 +193,7 @@ def list_facts(
 
 
 def facts_frame(db: sqlite_utils.Database, case_id: int, *, include_retracted: bool = False) -> pd.DataFrame:
-    catalog = load_catalog()
-    special = {c.value for c in catalog.choices("fact_attributes") if c.extra.get("special_category")}
+    special = _special_attributes()
     rows = db.query(
         """
         SELECT f.code, p.code AS person, p.pseudonym, v.attribute, v.value, v.source_agency,
@@ -156,6 +278,10 @@ def _optional_date(text: str | None) -> str | None:
     return _date(text) if text and text.strip() else None
 
 
+def _special_attributes() -> set[str]:
+    return {c.value for c in load_catalog().choices("fact_attributes") if c.extra.get("special_category")}
+
+
 def _insert(db, actor: Actor, case_id: int, clean: dict) -> str:
     code = next_code(db, case_id, "F")
     now = now_utc()
@@ -163,9 +289,56 @@ def _insert(db, actor: Actor, case_id: int, clean: dict) -> str:
         "INSERT INTO facts (case_id, code, person_id, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
         (case_id, code, clean["person_id"], actor.id, now),
     ).lastrowid
-    db.execute(
-        f"""INSERT INTO fact_versions (fact_id, version, {", ".join(_VERSION_COLUMNS)}, recorded_by, recorded_at)
-            VALUES (?, 1, {", ".join("?" * len(_VERSION_COLUMNS))}, ?, ?)""",  # noqa: S608
-        (fact_id, *(clean[c] for c in _VERSION_COLUMNS), actor.id, now),
-    )
+    _add_version(db, actor, fact_id, 1, clean, reason="", recorded_at=now)
     return code
+
+
+def _add_version(
+    db,
+    actor: Actor,
+    fact_id: int,
+    version: int,
+    clean: dict,
+    *,
+    reason: str,
+    retracted: bool = False,
+    recorded_at: str | None = None,
+) -> None:
+    db.execute(
+        f"""INSERT INTO fact_versions (fact_id, version, {", ".join(_VERSION_COLUMNS)}, retracted, change_reason,
+                recorded_by, recorded_at)
+            VALUES (?, ?, {", ".join("?" * len(_VERSION_COLUMNS))}, ?, ?, ?, ?)""",  # noqa: S608
+        (
+            fact_id,
+            version,
+            *(clean[c] for c in _VERSION_COLUMNS),
+            int(retracted),
+            reason,
+            actor.id,
+            recorded_at or now_utc(),
+        ),  # fmt: skip
+    )
+
+
+def _latest(db, case_id: int, code: str) -> dict:
+    wanted = str(code or "").strip().upper()
+    row = query_one(
+        db,
+        f"""SELECT f.id AS fact_id, f.code, p.code AS person, v.version, v.retracted,
+                   {", ".join("v." + c for c in _VERSION_COLUMNS)}
+            FROM facts f JOIN fact_versions v ON v.fact_id = f.id JOIN people p ON p.id = f.person_id
+            WHERE f.case_id = ? AND f.code = ? ORDER BY v.version DESC LIMIT 1""",  # noqa: S608
+        (case_id, wanted),
+    )
+    if row is None:
+        raise NotFound(f"Fact {wanted[:40]} not found.")
+    return row
+
+
+def _refuse_stale(latest: dict, expected_version: int | None) -> None:
+    if latest["retracted"]:
+        raise Conflict(f"{latest['code']} is retracted; a retracted fact cannot change.")
+    if expected_version is not None and latest["version"] != expected_version:
+        raise Conflict(
+            f"{latest['code']} changed since you opened it (now version {latest['version']}); reopen it and try again."
+        )

@@ -14,12 +14,12 @@ from urllib.parse import urlsplit
 import pandas as pd
 import sqlite_utils
 
-from workbench import audit, config, fields, imports
+from workbench import audit, config, crossref, fields, imports
 from workbench.access import Actor, Right, authorize
 from workbench.db import next_code, query_one, transaction
 from workbench.errors import Conflict, NotFound, ValidationError
 from workbench.people import account_id_for, person_id_for, subject_id
-from workbench.schemas import Catalog, load_catalog
+from workbench.schemas import Catalog, grade_text, load_catalog
 from workbench.timeutil import PartialTime, format_local, is_after, now_utc, parse_instant, parse_partial
 
 # The fields a caller (form, CLI, import file) gives. `details` holds the kind's own fields.
@@ -101,13 +101,6 @@ class ObservationView:
     versions: pd.DataFrame  # every version, oldest first
 
 
-def grade_text(scheme: str, source: str, information: str, handling: str) -> str:
-    """3x5x2 reads '2 / C / P'; the Admiralty code reads 'B2 / P'."""
-    if scheme == "admiralty":
-        return f"{source}{information} / {handling}"
-    return f"{source} / {information} / {handling}"
-
-
 # --- writing -------------------------------------------------------------------------------------
 
 
@@ -116,6 +109,7 @@ def record(db: sqlite_utils.Database, actor: Actor, reference: str, given: dict)
     clean = normalise(db, access.case_id, given)
     with transaction(db):
         code = _insert(db, actor, access.case_id, clean)
+        crossref.refresh_observations(db, access.case_id, [code])
         audit.record(
             db,
             actor.username,
@@ -159,6 +153,7 @@ def amend(
         latest = _latest_version(db, access.case_id, current.code)
         _refuse_stale(current, latest, expected_version)
         _add_version(db, actor, latest["observation_id"], latest["version"] + 1, clean, reason=reason)
+        crossref.refresh_observations(db, access.case_id, [current.code])
         audit.record(
             db,
             actor.username,
@@ -192,6 +187,7 @@ def retract(
         _refuse_stale(current, latest, expected_version)
         stored = _stored(db, access.case_id, current)
         _add_version(db, actor, latest["observation_id"], latest["version"] + 1, stored, reason=reason, retracted=True)
+        crossref.refresh_observations(db, access.case_id, [current.code])
         audit.record(
             db,
             actor.username,
@@ -221,6 +217,7 @@ def import_csv(
     with transaction(db):
         for clean in clean_rows:
             codes.append(_insert(db, actor, access.case_id, clean))
+        crossref.refresh_observations(db, access.case_id, codes)
         audit.record(
             db,
             actor.username,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlite_utils
 
-from workbench import audit, fields
+from workbench import audit, crossref, fields
 from workbench.access import Actor, CaseAccess, Right, authorize
 from workbench.db import next_code, query_one, transaction
 from workbench.errors import NotFound, ValidationError
@@ -111,6 +111,7 @@ def add_account(
                 "created_at": now_utc(),
             }
         )
+        crossref.refresh(db, access.case_id)  # a handle seen in observations may now be known to be someone's
         audit.record(db, actor.username, "account.create", case_ref=access.reference, item_code=code)
     return code
 

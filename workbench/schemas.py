@@ -3,7 +3,9 @@
 A kind is one file. Its `properties` are the kind's own fields (the observation's `details`); its
 `x-` annotations carry what JSON Schema cannot say: the default Five C, the indicators to choose
 from (with fields an indicator makes required), cross-field limits, derived shares and ratios,
-and whether files may ever attach. The entry form, the validation and the export follow from it.
+whether files may ever attach, and which fields are claims that trusted-source facts can confirm or
+deny (`x-fact-attribute`). The entry form, the validation, the cross-referencing and the export
+follow from it.
 """
 
 from __future__ import annotations
@@ -39,6 +41,20 @@ class Indicator:
     label: str
     five_c: str | None = None
     requires: tuple[str, ...] = ()
+    concern: str | None = None  # a concern topic (eating_disorder, self_harm, ...) the indicator itself shows
+
+
+# A claim field may map to this instead of one attribute: every fact marked "vulnerability".
+VULNERABILITY = "vulnerability"
+
+
+@dataclass(frozen=True)
+class ClaimField:
+    """A field of a kind that states something a trusted source may know (x-fact-attribute)."""
+
+    name: str
+    title: str
+    attributes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,8 @@ class Kind:
     not_greater_than: tuple[tuple[str, str], ...] = ()
     date_order: tuple[tuple[str, str], ...] = ()
     order: int = 1000  # x-order: where the kind stands in lists (the form's default is the first)
+    claim_fields: tuple[ClaimField, ...] = ()
+    claim_source: str = "observation"  # x-claim-source: how a finding names it ("profile states 19")
     validator: Draft202012Validator | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
@@ -183,6 +201,13 @@ class Catalog:
         return {label: text for label, text in shown.items() if text is not None}
 
 
+def grade_text(scheme: str, source: str, information: str, handling: str) -> str:
+    """3x5x2 reads '2 / C / P'; the Admiralty code reads 'B2 / P'."""
+    if scheme == "admiralty":
+        return f"{source}{information} / {handling}"
+    return f"{source} / {information} / {handling}"
+
+
 def prune_empty(details: dict) -> dict:
     """Optional fields left empty in a form arrive as None, '' or []: they are absent."""
     cleaned = {}
@@ -228,8 +253,12 @@ def load_catalog(directory: str | None = None) -> Catalog:
     vocabularies = {
         name: tuple(_choice(entry) for entry in entries) for name, entries in vocab.items() if name != "platforms"
     }
-    five_cs = {c.value for c in vocabularies["five_cs"]}
-    loaded = [_load_kind(path, five_cs) for path in sorted((root / "kinds").glob("*.schema.json"))]
+    known = _Known(
+        five_cs=frozenset(c.value for c in vocabularies["five_cs"]),
+        fact_attributes=frozenset(c.value for c in vocabularies["fact_attributes"]) | {VULNERABILITY},
+        concerns=frozenset(c.value for c in vocabularies["concern_topics"]),
+    )
+    loaded = [_load_kind(path, known) for path in sorted((root / "kinds").glob("*.schema.json"))]
     kinds = {kind.name: kind for kind in sorted(loaded, key=lambda k: (k.order, k.name))}
     if not kinds:
         raise RuntimeError(f"no observation kinds found in {root / 'kinds'}")
@@ -256,7 +285,18 @@ def _choice(entry: dict) -> Choice:
     return Choice(entry["value"], entry["label"], entry.get("description", ""), extra)
 
 
-def _load_kind(path: Path, five_cs: set[str]) -> Kind:
+@dataclass(frozen=True)
+class _Known:
+    """What a kind file may name: checked when the files load, so a typo stops the start."""
+
+    five_cs: frozenset[str]
+    fact_attributes: frozenset[str]
+    concerns: frozenset[str]
+
+
+def _load_kind(path: Path, known: _Known) -> Kind:
+    five_cs = known.five_cs
+
     def problem(message: str) -> RuntimeError:
         return RuntimeError(f"{path.name}: {message}")
 
@@ -278,8 +318,16 @@ def _load_kind(path: Path, five_cs: set[str]) -> Kind:
         for required in entry.get("requires", []):
             if required not in props:
                 raise problem(f"indicator {entry['value']} requires unknown field {required}")
+        if entry.get("concern") and entry["concern"] not in known.concerns:
+            raise problem(f"indicator {entry['value']}: unknown concern {entry['concern']}")
         indicators.append(
-            Indicator(entry["value"], entry["label"], entry.get("five_c"), tuple(entry.get("requires", [])))
+            Indicator(
+                entry["value"],
+                entry["label"],
+                entry.get("five_c"),
+                tuple(entry.get("requires", [])),
+                entry.get("concern"),
+            )
         )
     if not indicators:
         raise problem("x-indicators must list at least one indicator")
@@ -290,6 +338,16 @@ def _load_kind(path: Path, five_cs: set[str]) -> Kind:
     for a, b in pairs:
         if a not in props or b not in props:
             raise problem(f"a cross-field rule or derived value names an unknown field: {a}, {b}")
+    claim_fields = []
+    for prop, spec in props.items():
+        mapped = spec.get("x-fact-attribute")
+        if mapped is None:
+            continue
+        attributes = (mapped,) if isinstance(mapped, str) else tuple(mapped)
+        unknown = [a for a in attributes if a not in known.fact_attributes]
+        if unknown or not attributes:
+            raise problem(f"field {prop}: x-fact-attribute names unknown fact attributes {unknown}")
+        claim_fields.append(ClaimField(prop, spec.get("title", prop), attributes))
     return Kind(
         name=name,
         title=schema.get("title", name),
@@ -302,6 +360,8 @@ def _load_kind(path: Path, five_cs: set[str]) -> Kind:
         not_greater_than=tuple(schema.get("x-not-greater-than", {}).items()),
         date_order=tuple(tuple(pair) for pair in schema.get("x-date-order", [])),
         order=int(schema.get("x-order", 1000)),
+        claim_fields=tuple(claim_fields),
+        claim_source=schema.get("x-claim-source", "observation"),
         validator=Draft202012Validator(schema, format_checker=_FORMATS),
     )
 
