@@ -27,6 +27,8 @@ def _pages_for(user: access.Actor) -> list[st.Page]:
     if can.view_cases:
         pages.append(_page("pages/observations.py", "Observations", "list_alt"))
         pages.append(_page("pages/evidence.py", "Evidence", "photo_library"))
+        pages.append(_page("pages/facts.py", "Trusted facts", "fact_check"))
+        pages.append(_page("pages/crossrefs.py", "Cross-references", "rule"))
     if can.manage_members:
         pages.append(_page("pages/members.py", "Members", "group"))
     if can.see_activity:

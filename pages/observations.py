@@ -1,8 +1,8 @@
-"""Observations: the case's observations in a filterable table; open one for its history, amend or retract."""
+"""Observations: the case's observations in a filterable table; open one for its veracity, history, amend or retract."""
 
 import streamlit as st
 
-from workbench import access, evidence, observations, people
+from workbench import access, crossref, evidence, observations, people
 from workbench.access import Right
 from workbench.errors import ValidationError, WorkbenchError
 from workbench.schemas import load_catalog
@@ -10,6 +10,7 @@ from workbench.ui import session
 from workbench.ui.feedback import notify_after_rerun, show_error, show_notice
 from workbench.ui.observation_form import observation_fields
 from workbench.ui.safe import escape
+from workbench.ui.veracity_panel import veracity_panel
 
 user = session.require_actor()
 reference = session.require_case()
@@ -19,6 +20,7 @@ catalog = load_catalog()
 st.title("Observations")
 try:
     frame = observations.list_observations(db, user, reference, include_retracted=True)
+    veracity = crossref.statuses(crossref.list_crossrefs(db, user, reference))
 except WorkbenchError as e:
     show_error(e)
     st.stop()
@@ -50,7 +52,7 @@ shown = shown.reset_index(drop=True)
 
 st.caption(f"{len(shown)} of {len(frame)} observations. Select a row, or pick a code below, to open one.")
 table = st.dataframe(
-    observations.for_display(shown, catalog),
+    observations.for_display(shown, catalog, veracity),
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",
@@ -111,14 +113,8 @@ st.dataframe(
     column_config={"field": "Field", "value": st.column_config.TextColumn("Value", width="large")},
 )
 
-grading = catalog.grading(obs.grading_scheme)
-source, information = grading.source_choice(obs.source_grade), grading.information_choice(obs.information_grade)
-st.caption("What the grades mean")
-st.text(
-    f"Source {source.label if source else obs.source_grade}: {source.description if source else ''}\n"
-    f"Information {information.label if information else obs.information_grade}: "
-    f"{information.description if information else ''}"
-)
+may_record = not obs.retracted and access.allowed(db, user, Right.RECORD, reference)
+veracity_panel(db, user, reference, obs.code, can_link=may_record)
 
 linked = [item for item in evidence.list_evidence(db, user, reference) if item.observation == obs.code]
 st.markdown("**Evidence**")
@@ -132,7 +128,7 @@ if linked:
         )
 else:
     st.text("No files attached.")
-if not kind.no_attachments and not obs.retracted and access.allowed(db, user, Right.RECORD, reference):
+if not kind.no_attachments and may_record:
     st.page_link(
         "pages/evidence.py",
         label=f"Attach evidence to {obs.code}",
@@ -149,7 +145,7 @@ st.dataframe(
     hide_index=True,
 )
 
-if obs.retracted or not access.allowed(db, user, Right.RECORD, reference):
+if not may_record:
     st.stop()
 
 with st.expander("Amend", icon=":material/edit:"):

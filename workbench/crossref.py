@@ -514,7 +514,9 @@ RELATION_MARKS = {
 class Review:
     """What the cross-reference page shows for a case."""
 
-    observations: pd.DataFrame  # every current observation with its status; contradicted first
+    # Every current observation with its status, contradicted first; `rests_on_one_untested_source`
+    # marks the uncorroborated ones whose only source is graded untested or worse.
+    observations: pd.DataFrame
     crossrefs: pd.DataFrame  # every current cross-reference; contradictions first
     claims: pd.DataFrame  # observation, person, field, title, value: what each observation claims
     facts: pd.DataFrame  # current facts, with how many cross-references touch each
@@ -525,13 +527,22 @@ class Review:
     def untouched_facts(self) -> pd.DataFrame:
         return self.facts[self.facts["crossrefs"] == 0].reset_index(drop=True)
 
+    def touching(self, person: str) -> set[str]:
+        """Observations cross-referenced to this person's facts (a contact with their account)."""
+        theirs = set(self.facts.loc[self.facts["person"] == person, "code"])
+        return set(self.crossrefs.loc[self.crossrefs["fact"].isin(theirs), "observation"])
+
+    def concerning(self, person: str) -> set[str]:
+        """Observations about this person, or touching their facts."""
+        return set(self.observations.loc[self.observations["person"] == person, "code"]) | self.touching(person)
+
     def matrix(self, person: str) -> pd.DataFrame:
-        """Claims against facts for one person (code P-0001): a row per observation about them (or
-        touching their facts), a column per fact, a mark where a rule or an analyst linked the two."""
+        """Claims against facts for one person (code P-0001): a row per observation about them that
+        claims something (or touching their facts), a column per fact, a mark where a rule or an
+        analyst linked the two."""
         facts = self.facts[self.facts["person"] == person]
-        mine = set(self.observations.loc[self.observations["person"] == person, "code"])
-        touching = set(self.crossrefs.loc[self.crossrefs["fact"].isin(set(facts["code"])), "observation"])
-        rows = sorted((mine & (set(self.claims["observation"]) | set(self.crossrefs["observation"]))) | touching)
+        claiming = set(self.claims["observation"]) | set(self.crossrefs["observation"])
+        rows = sorted((self.concerning(person) & claiming) | self.touching(person))
         links = self.crossrefs[self.crossrefs["observation"].isin(rows)]
         columns = list(dict.fromkeys([*facts["code"], *links["fact"]]))
         labels = {r.code: f"{r.code} {r.attribute}: {r.value[:40]}" for r in self.facts.itertuples()}
@@ -559,6 +570,9 @@ def review(db: sqlite_utils.Database, actor: Actor, reference: str) -> Review:
         status=observations["code"].map(status).fillna("uncorroborated"),
         labels=observations["code"].map(labels).fillna(""),
     )
+    observations["rests_on_one_untested_source"] = (observations["status"] == "uncorroborated") & observations[
+        "untested_source"
+    ]
     observations = observations.sort_values("status", key=lambda s: s.map(STATUS_ORDER), kind="stable").reset_index(
         drop=True
     )
@@ -605,7 +619,7 @@ def review(db: sqlite_utils.Database, actor: Actor, reference: str) -> Review:
 
 
 def _observations(db, case_id: int, catalog: Catalog) -> pd.DataFrame:
-    columns = ["code", "person", "pseudonym", "kind", "summary", "grade", "immediate_risk"]
+    columns = ["code", "person", "pseudonym", "kind", "summary", "grade", "untested_source", "immediate_risk"]
     rows = db.query(
         """SELECT o.code, p.code AS person, p.pseudonym, v.kind, v.summary, v.grading_scheme, v.source_grade,
                   v.information_grade, v.handling_code, v.immediate_risk
@@ -619,6 +633,8 @@ def _observations(db, case_id: int, catalog: Catalog) -> pd.DataFrame:
     found = []
     for row in rows:
         kind = catalog.kinds.get(row["kind"])
+        scheme = catalog.gradings.get(row["grading_scheme"])
+        source = scheme.source_choice(row["source_grade"]) if scheme else None
         found.append(
             {
                 "code": row["code"],
@@ -629,6 +645,7 @@ def _observations(db, case_id: int, catalog: Catalog) -> pd.DataFrame:
                 "grade": grade_text(
                     row["grading_scheme"], row["source_grade"], row["information_grade"], row["handling_code"]
                 ),
+                "untested_source": bool(source and source.extra.get("untested_or_worse")),
                 "immediate_risk": bool(row["immediate_risk"]),
             }
         )

@@ -258,8 +258,11 @@ def current_frame(db: sqlite_utils.Database, case_id: int, *, include_retracted:
     return frame
 
 
-def for_display(frame: pd.DataFrame, catalog: Catalog | None = None) -> pd.DataFrame:
-    """Labels instead of codes and Europe/London times: what a person reads in a table."""
+def for_display(
+    frame: pd.DataFrame, catalog: Catalog | None = None, veracity: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """Labels instead of codes and Europe/London times: what a person reads in a table. With
+    `veracity` (code -> status, from crossref.statuses) it also says what trusted sources make of each."""
     catalog = catalog or load_catalog()
     kinds = catalog.kinds
 
@@ -296,6 +299,13 @@ def for_display(frame: pd.DataFrame, catalog: Catalog | None = None) -> pd.DataF
             "Recorded by": frame["recorded_by"],
         }
     )
+    if veracity is not None:
+        labels = dict(catalog.pairs("veracity_statuses"))
+        shown.insert(
+            shown.columns.get_loc("Grade") + 1,
+            "Veracity",
+            ["" if r.retracted else labels[veracity.get(r.code, "uncorroborated")] for r in frame.itertuples()],
+        )
     return shown
 
 

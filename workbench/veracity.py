@@ -316,7 +316,9 @@ def concern_meets_vulnerability(claim: Claim, fact: Fact) -> Finding | None:
         f"{claim.source}: {claim.title.lower()} {claim.text!r}; {fact.record} gives "
         f"{fact.attribute_label.lower()} {fact.value!r} ({fact.cited}){ended}: {topics}"
     )
-    return Finding("concern_meets_vulnerability", HEIGHTENS_CONCERN, detail, tuple(sorted(shared)))
+    return Finding(
+        "concern_meets_vulnerability", HEIGHTENS_CONCERN, detail, tuple(t.replace("_", " ") for t in sorted(shared))
+    )
 
 
 RULES: tuple[Rule, ...] = (

@@ -15,6 +15,8 @@ TITLES = {
     "pages/record_observation.py": "Record observation",
     "pages/observations.py": "Observations",
     "pages/evidence.py": "Evidence",
+    "pages/facts.py": "Trusted facts",
+    "pages/crossrefs.py": "Cross-references",
     "pages/members.py": "Members",
     "pages/activity.py": "Activity",
     "pages/users.py": "Users",
@@ -45,7 +47,8 @@ def registered_pages(at: AppTest) -> set[str]:
     return titles
 
 
-CASE_PAGES = {"Case overview", "Record observation", "Observations", "Evidence"}
+READ_PAGES = {"Case overview", "Observations", "Evidence", "Trusted facts", "Cross-references"}
+CASE_PAGES = READ_PAGES | {"Record observation"}
 
 
 def test_signed_out_only_the_sign_in_page(home):
@@ -68,6 +71,8 @@ def test_the_lead_analyst_gets_the_case_pages_and_management_but_not_users(db):
         "Record observation",
         "Observations",
         "Evidence",
+        "Trusted facts",
+        "Cross-references",
         "Members",
         "Activity",
         "My account",
@@ -77,7 +82,7 @@ def test_the_lead_analyst_gets_the_case_pages_and_management_but_not_users(db):
 def test_a_reviewer_only_reads(db):
     at = signed_in(db, "demo-reviewer")
     assert not at.exception
-    assert registered_pages(at) == {"Cases", "Case overview", "Observations", "Evidence", "My account"}
+    assert registered_pages(at) == {"Cases", "My account"} | READ_PAGES
 
 
 def test_an_analyst_who_leads_nothing_gets_no_management_pages(db, outsider):
@@ -89,6 +94,8 @@ def test_an_analyst_who_leads_nothing_gets_no_management_pages(db, outsider):
         "Record observation",
         "Observations",
         "Evidence",
+        "Trusted facts",
+        "Cross-references",
         "My account",
     }
 
@@ -103,6 +110,8 @@ def test_an_analyst_member_who_is_not_lead_gets_no_management_pages(db):
         "Record observation",
         "Observations",
         "Evidence",
+        "Trusted facts",
+        "Cross-references",
         "My account",
     }
 
@@ -110,7 +119,7 @@ def test_an_analyst_member_who_is_not_lead_gets_no_management_pages(db):
 @pytest.mark.parametrize(
     ("part", "expected"),
     [
-        ("reviewer", {"Case overview", "Observations", "Evidence"}),
+        ("reviewer", READ_PAGES),
         ("analyst", CASE_PAGES),
     ],
 )
@@ -160,5 +169,7 @@ def test_single_sign_on_skips_the_temporary_password(db):
         "Record observation",
         "Observations",
         "Evidence",
+        "Trusted facts",
+        "Cross-references",
         "My account",
     }

@@ -37,7 +37,7 @@ def test_opening_one_shows_its_grades_and_history(db):
         """SELECT v.grading_scheme, v.source_grade FROM observation_versions v
            JOIN observations o ON o.id = v.observation_id WHERE o.code = 'OBS-0001'"""
     ).fetchone()
-    assert f"Source {load_catalog().grading(scheme).source_choice(grade).label}:" in texts(at)
+    assert f"Source: {load_catalog().grading(scheme).source_choice(grade).label}:" in texts(at)
     history = at.dataframe[-1].value
     assert history["version"].tolist() == [1]
     assert not [b for b in at.button if b.label in ("Save amendment", "Retract observation")]

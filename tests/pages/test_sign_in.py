@@ -118,6 +118,8 @@ def test_choosing_a_new_password_opens_the_normal_navigation(home, db):
         "Record observation",
         "Observations",
         "Evidence",
+        "Trusted facts",
+        "Cross-references",
         "My account",
     }
     assert any(t.value == "Cases" for t in at.title)
