@@ -347,6 +347,39 @@ def test_adding_a_kind_is_adding_a_file(catalog, schemas_copy):
     assert "details.text" in raised.value.errors
 
 
+def test_claims_follow_the_kinds_fact_attribute_annotations(catalog):
+    """Read from the files, not through the code under test: every x-fact-attribute is a claim field."""
+    for path in sorted((SCHEMAS_DIR / "kinds").glob("*.schema.json")):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        annotated = {
+            name: spec["x-fact-attribute"] for name, spec in schema["properties"].items() if "x-fact-attribute" in spec
+        }
+        kind = catalog.kinds[path.name.removesuffix(".schema.json")]
+        loaded = {c.name: c.attributes for c in kind.claim_fields}
+        assert loaded == {n: (a,) if isinstance(a, str) else tuple(a) for n, a in annotated.items()}
+    assert catalog.kinds["profile_indicator"].claim_source == "profile"
+    assert catalog.kinds["general_note"].claim_source == "observation"
+
+
+def test_a_new_kind_with_a_claim_is_cross_referenced_without_code(schemas_copy):
+    (schemas_copy / "kinds" / "school_report.schema.json").write_text(
+        json.dumps(
+            {
+                "$schema": DRAFT_2020_12,
+                "title": "School report",
+                "type": "object",
+                "x-default-five-c": "conduct",
+                "x-indicators": [{"value": "report", "label": "Report"}],
+                "properties": {"school_named": {"type": "string", "title": "School", "x-fact-attribute": "school"}},
+                "additionalProperties": False,
+            }
+        ),
+        encoding="utf-8",
+    )
+    kind = load_catalog(str(schemas_copy)).kinds["school_report"]
+    assert [(c.name, c.attributes) for c in kind.claim_fields] == [("school_named", ("school",))]
+
+
 @pytest.mark.parametrize(
     ("kind", "change", "complaint"),
     [
@@ -360,9 +393,12 @@ def test_adding_a_kind_is_adding_a_file(catalog, schemas_copy):
          "unknown field: shoe_size"),
         ("posting_activity", lambda s: s["x-date-order"].append(["window_start", "moon_phase"]),
          "unknown field: window_start, moon_phase"),
+        ("profile_indicator", lambda s: s["properties"]["stated_age"].update({"x-fact-attribute": "birthday"}),
+         "field stated_age: x-fact-attribute names unknown fact attributes ['birthday']"),
+        ("profile_indicator", lambda s: s["x-indicators"][0].update({"concern": "knitting"}), "unknown concern knitting"),
     ],
     ids=["five-c-unknown", "five-c-missing", "no-indicators", "indicator-five-c", "requires", "not-greater-than",
-         "date-order"],
+         "date-order", "fact-attribute", "concern"],
 )  # fmt: skip
 def test_a_broken_annotation_is_refused_naming_the_file(schemas_copy, kind, change, complaint):
     _edit_kind(schemas_copy, kind, change)
