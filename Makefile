@@ -32,6 +32,7 @@ test: $(VENV)/.dev
 # Benchmarks, each against a baseline measured in the same run (bench/README.md).
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench.evidence_intake
+	$(BIN)/python -m bench.crossref_recompute
 
 # The browser tests write their screenshots into docs/screenshots (the README shows them).
 screenshots: $(VENV)/.dev

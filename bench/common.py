@@ -4,6 +4,9 @@ A figure is always shown beside a baseline measured on the same machine in the s
 machine's speed cancels out of the ratio), and the target is a ratio, so the same target holds on
 a laptop and on a server. The ratio is oriented so that higher is better: for a time (lower is
 better) it is baseline / figure.
+
+Where a requirement is stated as an absolute figure on this machine ("under 2 s"), the result
+carries it as a `limit` on the figure instead (or as well), shown as "< 2 s" in the target column.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ class Result:
     unit: str  # e.g. "MB/s"; the baseline is in the same unit
     baseline_name: str  # e.g. "sha256sum"
     baseline_figure: float
-    target: float  # the least acceptable ratio
+    target: float | None  # the least acceptable ratio; None when only a limit applies
     higher_is_better: bool = True
+    limit: float | None = None  # an absolute target on the figure: at most (a time), at least (a rate)
+    decimals: int = 1  # how the figure and the baseline figure are printed
 
     @property
     def ratio(self) -> float:
@@ -33,7 +38,26 @@ class Result:
 
     @property
     def met(self) -> bool:
-        return self.ratio >= self.target
+        ratio_met = self.target is None or self.ratio >= self.target
+        if self.limit is None:
+            return ratio_met
+        limit_met = self.figure >= self.limit if self.higher_is_better else self.figure < self.limit
+        return ratio_met and limit_met
+
+    @property
+    def target_text(self) -> str:
+        parts = [] if self.target is None else [f">= {self.target:g}"]
+        if self.limit is not None:
+            parts.append(f"{'>=' if self.higher_is_better else '<'} {self.limit:g} {self.unit}")
+        return ", ".join(parts)
+
+    @property
+    def verdict(self) -> str:
+        if self.met:
+            return "ok" if self.target is not None or self.limit is not None else ""
+        if self.target is not None and self.ratio < self.target:
+            return "BELOW TARGET"
+        return "OVER TARGET" if not self.higher_is_better else "BELOW TARGET"
 
 
 HEADINGS = ("benchmark", "figure", "baseline", "baseline figure", "ratio", "target", "")
@@ -44,12 +68,12 @@ def format_table(results: Iterable[Result]) -> str:
     rows = [
         (
             r.name,
-            f"{r.figure:,.1f} {r.unit}",
+            f"{r.figure:,.{r.decimals}f} {r.unit}",
             r.baseline_name,
-            f"{r.baseline_figure:,.1f} {r.unit}",
+            f"{r.baseline_figure:,.{r.decimals}f} {r.unit}",
             f"{r.ratio:.2f}",
-            f">= {r.target:g}",
-            "ok" if r.met else "BELOW TARGET",
+            r.target_text,
+            r.verdict,
         )
         for r in results
     ]

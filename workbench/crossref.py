@@ -115,17 +115,34 @@ def _ensure_current(db: sqlite_utils.Database, case_id: int) -> None:
             refresh(db, case_id)
 
 
+# What the rules read (bench/crossref_recompute.py times the same reads as its floor).
+CURRENT_OBSERVATIONS_SQL = """
+    SELECT o.id, o.code, v.version, v.kind, v.indicator, v.details, v.person_id, v.occurred_at,
+           v.occurred_precision, v.occurred_approximate, v.observed_at, v.retracted
+    FROM observations o
+    JOIN observation_versions v ON v.observation_id = o.id
+     AND v.version = (SELECT MAX(version) FROM observation_versions WHERE observation_id = o.id)
+    WHERE o.case_id = ? {}"""
+CURRENT_FACTS_SQL = """
+    SELECT f.id, f.code, v.version, f.person_id, p.code AS person, p.pseudonym, p.role, v.attribute,
+           v.value, v.source_agency, v.source_reference, v.valid_from, v.valid_to, v.recorded_at
+    FROM facts f
+    JOIN fact_versions v ON v.fact_id = f.id
+     AND v.version = (SELECT MAX(version) FROM fact_versions WHERE fact_id = f.id)
+    JOIN people p ON p.id = f.person_id
+    WHERE f.case_id = ? AND v.retracted = 0
+    ORDER BY f.id"""
+KNOWN_ACCOUNTS_SQL = """
+    SELECT a.id, a.code, a.platform, a.handle, a.person_id, p.code AS person, p.pseudonym, p.role
+    FROM accounts a JOIN people p ON p.id = a.person_id WHERE a.case_id = ? ORDER BY a.id"""
+
+
 def _claims(
     db, case_id: int, catalog: Catalog, topics: veracity.Topics, observation_ids: list[int] | None
 ) -> list[Claim]:
     few = observation_ids is not None and len(observation_ids) <= 500
     rows = db.query(
-        f"""SELECT o.id, o.code, v.version, v.kind, v.indicator, v.details, v.person_id, v.occurred_at,
-                  v.occurred_precision, v.occurred_approximate, v.observed_at, v.retracted
-           FROM observations o
-           JOIN observation_versions v ON v.observation_id = o.id
-            AND v.version = (SELECT MAX(version) FROM observation_versions WHERE observation_id = o.id)
-           WHERE o.case_id = ? {f"AND o.id IN ({','.join('?' * len(observation_ids))})" if few else ""}""",  # noqa: S608
+        CURRENT_OBSERVATIONS_SQL.format(f"AND o.id IN ({','.join('?' * len(observation_ids))})" if few else ""),
         (case_id, *(observation_ids if few else ())),
     )
     wanted = None if observation_ids is None else set(observation_ids)
@@ -149,17 +166,7 @@ def _facts(db, case_id: int, catalog: Catalog, topics: veracity.Topics) -> list[
     attributes = {c.value: c for c in catalog.choices("fact_attributes")}
     records = {c.value: c.extra.get("record", c.label) for c in catalog.choices("source_agencies")}
     found = []
-    for row in db.query(
-        """SELECT f.id, f.code, v.version, f.person_id, p.code AS person, p.pseudonym, p.role, v.attribute,
-                  v.value, v.source_agency, v.source_reference, v.valid_from, v.valid_to, v.recorded_at
-           FROM facts f
-           JOIN fact_versions v ON v.fact_id = f.id
-            AND v.version = (SELECT MAX(version) FROM fact_versions WHERE fact_id = f.id)
-           JOIN people p ON p.id = f.person_id
-           WHERE f.case_id = ? AND v.retracted = 0
-           ORDER BY f.id""",
-        (case_id,),
-    ):
+    for row in db.query(CURRENT_FACTS_SQL, (case_id,)):
         attribute = attributes.get(row["attribute"])
         found.append(
             Fact(
@@ -182,11 +189,7 @@ def _facts(db, case_id: int, catalog: Catalog, topics: veracity.Topics) -> list[
                 topics=topics.of(row["value"]) if attribute and attribute.extra.get("vulnerability") else frozenset(),
             )
         )
-    for row in db.query(
-        """SELECT a.id, a.code, a.platform, a.handle, a.person_id, p.code AS person, p.pseudonym, p.role
-           FROM accounts a JOIN people p ON p.id = a.person_id WHERE a.case_id = ? ORDER BY a.id""",
-        (case_id,),
-    ):
+    for row in db.query(KNOWN_ACCOUNTS_SQL, (case_id,)):
         found.append(
             Fact(
                 code=row["code"],
@@ -347,7 +350,8 @@ def list_crossrefs(
 
 
 def crossref_frame(db: sqlite_utils.Database, case_id: int, *, include_withdrawn: bool = False) -> pd.DataFrame:
-    """For other domain modules that have authorized already."""
+    """For other domain modules that have authorized already. A link to a fact or an observation
+    retracted since says nothing and is left out (its history stays in the link's versions)."""
     special = _special_attributes()
     rules = db.query(
         """SELECT o.code AS observation, COALESCE(f.code, a.code) AS fact, p.pseudonym AS person,
@@ -378,7 +382,9 @@ def crossref_frame(db: sqlite_utils.Database, case_id: int, *, include_withdrawn
            JOIN fact_versions fv ON fv.fact_id = f.id
             AND fv.version = (SELECT MAX(version) FROM fact_versions WHERE fact_id = f.id)
            JOIN people p ON p.id = f.person_id
-           WHERE x.case_id = ?""",
+           WHERE x.case_id = ? AND fv.retracted = 0
+             AND (SELECT ov.retracted FROM observation_versions ov WHERE ov.observation_id = o.id
+                  ORDER BY ov.version DESC LIMIT 1) = 0""",
         (case_id,),
     )
     frame = pd.DataFrame([*rules, *manual], columns=[c for c in COLUMNS if c != "special_category"])
@@ -520,6 +526,7 @@ class Review:
     crossrefs: pd.DataFrame  # every current cross-reference; contradictions first
     claims: pd.DataFrame  # observation, person, field, title, value: what each observation claims
     facts: pd.DataFrame  # current facts, with how many cross-references touch each
+    accounts: pd.DataFrame  # code, person, handle: the accounts the case knows are someone's
     people: pd.DataFrame  # code, pseudonym, role
     disagreements: list[str]  # facts about one person that cannot both be true
 
@@ -530,6 +537,7 @@ class Review:
     def touching(self, person: str) -> set[str]:
         """Observations cross-referenced to this person's facts (a contact with their account)."""
         theirs = set(self.facts.loc[self.facts["person"] == person, "code"])
+        theirs |= set(self.accounts.loc[self.accounts["person"] == person, "code"])
         return set(self.crossrefs.loc[self.crossrefs["fact"].isin(theirs), "observation"])
 
     def concerning(self, person: str) -> set[str]:
@@ -546,6 +554,7 @@ class Review:
         links = self.crossrefs[self.crossrefs["observation"].isin(rows)]
         columns = list(dict.fromkeys([*facts["code"], *links["fact"]]))
         labels = {r.code: f"{r.code} {r.attribute}: {r.value[:40]}" for r in self.facts.itertuples()}
+        labels |= {r.code: f"{r.code} Account: {r.handle[:40]}" for r in self.accounts.itertuples()}
         claimed = self.claims.groupby("observation")["value"].apply(lambda v: "; ".join(map(str, v))).to_dict()
         table = pd.DataFrame(
             "", index=pd.Index(rows, name="observation"), columns=[labels.get(c, c) for c in columns], dtype=object
@@ -583,7 +592,7 @@ def review(db: sqlite_utils.Database, actor: Actor, reference: str) -> Review:
         [
             {
                 "code": f.code,
-                "person": f.person.rsplit("(", 1)[-1].rstrip(")"),
+                "person": _person_code(f),
                 "attribute": f.attribute_label,
                 "value": f.value,
                 "record": f.record,
@@ -595,6 +604,10 @@ def review(db: sqlite_utils.Database, actor: Actor, reference: str) -> Review:
             if f.fact_id is not None
         ],
         columns=["code", "person", "attribute", "value", "record", "source_reference", "special_category", "crossrefs"],
+    )
+    accounts = pd.DataFrame(
+        [(f.code, _person_code(f), f.value) for f in facts if f.account_id is not None],
+        columns=["code", "person", "handle"],
     )
     single = {c.value for c in catalog.choices("fact_attributes") if c.extra.get("single_valued")}
     claims = _claims(db, access.case_id, catalog, veracity.Topics.from_catalog(catalog), None)
@@ -613,9 +626,15 @@ def review(db: sqlite_utils.Database, actor: Actor, reference: str) -> Review:
         crossrefs=crossrefs,
         claims=claim_frame,
         facts=fact_frame,
+        accounts=accounts,
         people=people,
         disagreements=[d.detail for d in veracity.disagreements(facts, single)],
     )
+
+
+def _person_code(fact: Fact) -> str:
+    """P-0002 from "Person B (P-0002)"."""
+    return fact.person.rsplit("(", 1)[-1].rstrip(")")
 
 
 def _observations(db, case_id: int, catalog: Catalog) -> pd.DataFrame:

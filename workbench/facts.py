@@ -84,8 +84,14 @@ def amend_fact(
         reason = fields.text(reason, max_length=2000)
     except ValueError as e:
         errors["reason"] = str(e)
-    if "person" in (given or {}) and str(given["person"]).strip().upper() != latest["person"]:
-        errors["person"] = "cannot change; retract this fact and record it for the right person"
+    if str((given or {}).get("person", "")).strip():
+        try:
+            same = person_id_for(db, access.case_id, given["person"]) == latest["person_id"]
+        except ValueError as e:
+            errors["person"] = str(e)
+        else:
+            if not same:
+                errors["person"] = "cannot change; retract this fact and record it for the right person"
     try:
         clean = normalise(db, access.case_id, current | {k: v for k, v in (given or {}).items() if k != "person"})
     except ValidationError as e:
@@ -324,7 +330,7 @@ def _latest(db, case_id: int, code: str) -> dict:
     wanted = str(code or "").strip().upper()
     row = query_one(
         db,
-        f"""SELECT f.id AS fact_id, f.code, p.code AS person, v.version, v.retracted,
+        f"""SELECT f.id AS fact_id, f.code, f.person_id, p.code AS person, v.version, v.retracted,
                    {", ".join("v." + c for c in _VERSION_COLUMNS)}
             FROM facts f JOIN fact_versions v ON v.fact_id = f.id JOIN people p ON p.id = f.person_id
             WHERE f.case_id = ? AND f.code = ? ORDER BY v.version DESC LIMIT 1""",  # noqa: S608

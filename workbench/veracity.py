@@ -267,7 +267,7 @@ class _NameMatch:
 
     rule: str
     noise: frozenset[str] = frozenset()
-    threshold: float = 85.0
+    threshold: float = 90.0
     mismatch: str | None = CONTRADICTS  # None: a different name says nothing (display names are made up)
 
     def __call__(self, claim: Claim, fact: Fact) -> Finding | None:
@@ -454,9 +454,23 @@ class Disagreement:
         )
 
 
-def disagreements(facts: Iterable[Fact], single_valued: set[str], threshold: float = 85.0) -> list[Disagreement]:
+# Written many ways for one thing: two such facts disagree only when they are not alike. Any other
+# single-valued attribute (a date of birth, a gender) disagrees on any difference.
+_FUZZY_ATTRIBUTES = {"full_name": frozenset(), "school": _SCHOOL_WORDS, "home_area": _PLACE_WORDS}
+
+
+def disagreements(facts: Iterable[Fact], single_valued: set[str], threshold: float = 90.0) -> list[Disagreement]:
     """Pairs of facts about one person that cannot both be true: a single-valued attribute (date
     of birth, school) with different values whose times overlap."""
+
+    def differ(first: Fact, second: Fact) -> bool:
+        if plain(first.value) == plain(second.value):
+            return False
+        if first.attribute not in _FUZZY_ATTRIBUTES:
+            return True
+        score = similarity(first.value, second.value, _FUZZY_ATTRIBUTES[first.attribute])
+        return score is not None and score < threshold
+
     groups: dict[tuple[int, str], list[Fact]] = defaultdict(list)
     for fact in facts:
         if fact.attribute in single_valued and fact.fact_id is not None:
@@ -467,8 +481,7 @@ def disagreements(facts: Iterable[Fact], single_valued: set[str], threshold: flo
             for second in group[i + 1 :]:
                 if not first.valid.overlaps(second.valid):
                     continue
-                score = similarity(first.value, second.value)
-                if score is not None and score < threshold and plain(first.value) != plain(second.value):
+                if differ(first, second):
                     found.append(Disagreement(first.person, first.attribute_label, first, second))
     return found
 
