@@ -109,7 +109,7 @@ st.subheader("Claims against facts")
 matrix_person = person or (found.people["code"].iloc[0] if not found.people.empty else None)
 if matrix_person:
     st.caption(
-        f"For {people[matrix_person]}: a row per observation with claims about them, a column per fact. "
+        f"For {escape(people[matrix_person])}: a row per observation with claims about them, a column per fact. "
         "✘ contradicts · ✔ corroborates · · context · → relates to · ! heightens concern"
     )
     matrix = found.matrix(matrix_person)
