@@ -10,6 +10,7 @@ from workbench.imports import ImportRejected
 from workbench.schemas import load_catalog
 from workbench.ui import session
 from workbench.ui.feedback import field_error, notify_after_rerun, show_error, show_notice
+from workbench.ui.reason_form import reason_form
 from workbench.ui.safe import escape
 
 user = session.require_actor()
@@ -252,14 +253,13 @@ with st.expander("Amend", icon=":material/edit:"):
                 st.rerun()
 
 with st.expander("Retract", icon=":material/undo:"):
-    st.caption("Retracting keeps the fact on record, marked retracted, with your reason.")
-    with st.form(f"fact_retract_{opened.code}"):
-        reason = st.text_input("Reason for retracting *", max_chars=2000)
-        if st.form_submit_button("Retract fact"):
-            try:
-                facts.retract_fact(db, user, reference, opened.code, reason, expected_version=opened.version)
-            except WorkbenchError as e:
-                show_error(e)
-            else:
-                notify_after_rerun(f"Retracted {opened.code}.")
-                st.rerun()
+    reason_form(
+        f"fact_retract_{opened.code}",
+        explain="Retracting keeps the fact on record, marked retracted, with your reason.",
+        label="Reason for retracting *",
+        button="Retract fact",
+        act=lambda reason: facts.retract_fact(
+            db, user, reference, opened.code, reason, expected_version=opened.version
+        ),
+        done=f"Retracted {opened.code}.",
+    )

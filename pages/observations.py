@@ -9,6 +9,7 @@ from workbench.schemas import load_catalog
 from workbench.ui import session
 from workbench.ui.feedback import notify_after_rerun, show_error, show_notice
 from workbench.ui.observation_form import observation_fields
+from workbench.ui.reason_form import reason_form
 from workbench.ui.safe import escape
 from workbench.ui.veracity_panel import veracity_panel
 
@@ -189,14 +190,11 @@ with st.expander("Amend", icon=":material/edit:"):
                 st.rerun()
 
 with st.expander("Retract", icon=":material/undo:"):
-    st.caption("Retracting keeps the observation on record, marked retracted, with your reason.")
-    with st.form(f"retract_{obs.code}"):
-        reason = st.text_input("Reason for retracting *", max_chars=2000)
-        if st.form_submit_button("Retract observation"):
-            try:
-                observations.retract(db, user, reference, obs.code, reason, expected_version=obs.version)
-            except WorkbenchError as e:
-                show_error(e)
-            else:
-                notify_after_rerun(f"Retracted {obs.code}.")
-                st.rerun()
+    reason_form(
+        f"retract_{obs.code}",
+        explain="Retracting keeps the observation on record, marked retracted, with your reason.",
+        label="Reason for retracting *",
+        button="Retract observation",
+        act=lambda reason: observations.retract(db, user, reference, obs.code, reason, expected_version=obs.version),
+        done=f"Retracted {obs.code}.",
+    )

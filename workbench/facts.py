@@ -16,15 +16,16 @@ import sqlite_utils
 
 from workbench import audit, crossref, fields, imports
 from workbench.access import Actor, Right, authorize
-from workbench.db import next_code, query_one, transaction
-from workbench.errors import Conflict, NotFound, ValidationError
+from workbench.db import query_one, transaction
+from workbench.errors import ValidationError
 from workbench.people import person_id_for
 from workbench.schemas import Catalog, load_catalog
-from workbench.timeutil import now_utc
+from workbench.versioned import VersionedTable
 
 INPUT_FIELDS = ("person", "attribute", "value", "source_agency", "source_reference", "valid_from", "valid_to")
 REQUIRED_FIELDS = ("person", "attribute", "value", "source_agency")
 _VERSION_COLUMNS = ("attribute", "value", "source_agency", "source_reference", "valid_from", "valid_to")
+FACTS = VersionedTable("fact", "facts", "fact_versions", "fact_id", "F", _VERSION_COLUMNS, ("person_id",))
 
 
 def add_fact(db: sqlite_utils.Database, actor: Actor, reference: str, given: dict) -> str:
@@ -32,7 +33,7 @@ def add_fact(db: sqlite_utils.Database, actor: Actor, reference: str, given: dic
     access = authorize(db, actor, Right.RECORD, reference)
     clean = normalise(db, access.case_id, given)
     with transaction(db):
-        code = _insert(db, actor, access.case_id, clean)
+        code = FACTS.insert(db, actor, access.case_id, clean)
         crossref.refresh(db, access.case_id)
         audit.record(
             db,
@@ -53,7 +54,7 @@ def import_csv(
     rows = imports.read_rows(data, allowed=INPUT_FIELDS, required=REQUIRED_FIELDS, max_rows=max_rows)
     clean_rows = imports.check_all(rows, lambda cells: normalise(db, access.case_id, cells))
     with transaction(db):
-        codes = [_insert(db, actor, access.case_id, clean) for clean in clean_rows]
+        codes = [FACTS.insert(db, actor, access.case_id, clean) for clean in clean_rows]
         crossref.refresh(db, access.case_id)
         audit.record(
             db,
@@ -102,9 +103,8 @@ def amend_fact(
     if not changed:
         raise ValidationError({"fact": "nothing was changed; there is no new version to save"})
     with transaction(db):
-        latest = _latest(db, access.case_id, code)
-        _refuse_stale(latest, expected_version)
-        _add_version(db, actor, latest["fact_id"], latest["version"] + 1, clean, reason=reason)
+        latest, version = FACTS.next_version(db, access.case_id, code, expected_version)
+        FACTS.add_version(db, actor, latest["id"], version, clean, reason=reason)
         crossref.refresh(db, access.case_id)
         audit.record(
             db,
@@ -112,7 +112,7 @@ def amend_fact(
             "fact.amend",
             case_ref=access.reference,
             item_code=latest["code"],
-            details={"version": latest["version"] + 1, "changed": changed},
+            details={"version": version, "changed": changed},
             justification=reason,
         )
     return latest["code"]
@@ -134,10 +134,8 @@ def retract_fact(
     except ValueError as e:
         raise ValidationError({"reason": str(e)}) from None
     with transaction(db):
-        latest = _latest(db, access.case_id, code)
-        _refuse_stale(latest, expected_version)
-        stored = {name: latest[name] for name in _VERSION_COLUMNS}
-        _add_version(db, actor, latest["fact_id"], latest["version"] + 1, stored, reason=reason, retracted=True)
+        latest, version = FACTS.next_version(db, access.case_id, code, expected_version)
+        FACTS.add_version(db, actor, latest["id"], version, latest, reason=reason, retracted=True)
         crossref.refresh(db, access.case_id)
         audit.record(
             db,
@@ -145,7 +143,7 @@ def retract_fact(
             "fact.retract",
             case_ref=access.reference,
             item_code=latest["code"],
-            details={"version": latest["version"] + 1},
+            details={"version": version},
             justification=reason,
         )
     return latest["code"]
@@ -173,7 +171,7 @@ def view_fact(db: sqlite_utils.Database, actor: Actor, reference: str, code: str
                            u.username AS recorded_by, v.recorded_at
                     FROM fact_versions v JOIN users u ON u.id = v.recorded_by
                     WHERE v.fact_id = ? ORDER BY v.version""",  # noqa: S608
-                (latest["fact_id"],),
+                (latest["id"],),
             )
         )
     )
@@ -288,63 +286,12 @@ def _special_attributes() -> set[str]:
     return {c.value for c in load_catalog().choices("fact_attributes") if c.extra.get("special_category")}
 
 
-def _insert(db, actor: Actor, case_id: int, clean: dict) -> str:
-    code = next_code(db, case_id, "F")
-    now = now_utc()
-    fact_id = db.execute(
-        "INSERT INTO facts (case_id, code, person_id, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
-        (case_id, code, clean["person_id"], actor.id, now),
-    ).lastrowid
-    _add_version(db, actor, fact_id, 1, clean, reason="", recorded_at=now)
-    return code
-
-
-def _add_version(
-    db,
-    actor: Actor,
-    fact_id: int,
-    version: int,
-    clean: dict,
-    *,
-    reason: str,
-    retracted: bool = False,
-    recorded_at: str | None = None,
-) -> None:
-    db.execute(
-        f"""INSERT INTO fact_versions (fact_id, version, {", ".join(_VERSION_COLUMNS)}, retracted, change_reason,
-                recorded_by, recorded_at)
-            VALUES (?, ?, {", ".join("?" * len(_VERSION_COLUMNS))}, ?, ?, ?, ?)""",  # noqa: S608
-        (
-            fact_id,
-            version,
-            *(clean[c] for c in _VERSION_COLUMNS),
-            int(retracted),
-            reason,
-            actor.id,
-            recorded_at or now_utc(),
-        ),  # fmt: skip
-    )
-
-
 def _latest(db, case_id: int, code: str) -> dict:
-    wanted = str(code or "").strip().upper()
-    row = query_one(
+    """The newest version, with whom the fact is about (`person_id`, and `person`: their code)."""
+    latest = FACTS.latest(db, case_id, code)
+    about = query_one(
         db,
-        f"""SELECT f.id AS fact_id, f.code, f.person_id, p.code AS person, v.version, v.retracted,
-                   {", ".join("v." + c for c in _VERSION_COLUMNS)}
-            FROM facts f JOIN fact_versions v ON v.fact_id = f.id JOIN people p ON p.id = f.person_id
-            WHERE f.case_id = ? AND f.code = ? ORDER BY v.version DESC LIMIT 1""",  # noqa: S608
-        (case_id, wanted),
+        "SELECT f.person_id, p.code AS person FROM facts f JOIN people p ON p.id = f.person_id WHERE f.id = ?",
+        (latest["id"],),
     )
-    if row is None:
-        raise NotFound(f"Fact {wanted[:40]} not found.")
-    return row
-
-
-def _refuse_stale(latest: dict, expected_version: int | None) -> None:
-    if latest["retracted"]:
-        raise Conflict(f"{latest['code']} is retracted; a retracted fact cannot change.")
-    if expected_version is not None and latest["version"] != expected_version:
-        raise Conflict(
-            f"{latest['code']} changed since you opened it (now version {latest['version']}); reopen it and try again."
-        )
+    return latest | about

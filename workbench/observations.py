@@ -16,11 +16,12 @@ import sqlite_utils
 
 from workbench import audit, config, crossref, fields, imports
 from workbench.access import Actor, Right, authorize
-from workbench.db import next_code, query_one, transaction
-from workbench.errors import Conflict, NotFound, ValidationError
+from workbench.db import query_one, transaction
+from workbench.errors import NotFound, ValidationError
 from workbench.people import account_id_for, person_id_for, subject_id
 from workbench.schemas import Catalog, grade_text, load_catalog
 from workbench.timeutil import PartialTime, format_local, is_after, now_utc, parse_instant, parse_partial
+from workbench.versioned import VersionedTable
 
 # The fields a caller (form, CLI, import file) gives. `details` holds the kind's own fields.
 INPUT_FIELDS = tuple(
@@ -33,6 +34,9 @@ REQUIRED_IMPORT_COLUMNS = tuple(
 )
 # What a version stores, beyond its identity and who recorded it.
 _VERSION_COLUMNS = tuple({"account": "account_id", "person": "person_id"}.get(f, f) for f in INPUT_FIELDS)
+OBSERVATIONS = VersionedTable(
+    "observation", "observations", "observation_versions", "observation_id", "OBS", _VERSION_COLUMNS
+)
 MAX_SUMMARY = 1000
 
 
@@ -108,7 +112,7 @@ def record(db: sqlite_utils.Database, actor: Actor, reference: str, given: dict)
     access = authorize(db, actor, Right.RECORD, reference)
     clean = normalise(db, access.case_id, given)
     with transaction(db):
-        code = _insert(db, actor, access.case_id, clean)
+        code = OBSERVATIONS.insert(db, actor, access.case_id, clean)
         crossref.refresh_observations(db, access.case_id, [code])
         audit.record(
             db,
@@ -145,14 +149,13 @@ def amend(
         errors.update(e.errors)
     if errors:
         raise ValidationError(errors)
-    stored = _stored(db, access.case_id, current)
+    stored = OBSERVATIONS.latest(db, access.case_id, current.code)
     changed = [name for name in _VERSION_COLUMNS if clean[name] != stored[name]]
     if not changed:
         raise ValidationError({"observation": "nothing was changed; there is no new version to save"})
     with transaction(db):
-        latest = _latest_version(db, access.case_id, current.code)
-        _refuse_stale(current, latest, expected_version)
-        _add_version(db, actor, latest["observation_id"], latest["version"] + 1, clean, reason=reason)
+        latest, version = OBSERVATIONS.next_version(db, access.case_id, current.code, expected_version)
+        OBSERVATIONS.add_version(db, actor, latest["id"], version, clean, reason=reason)
         crossref.refresh_observations(db, access.case_id, [current.code])
         audit.record(
             db,
@@ -160,7 +163,7 @@ def amend(
             "observation.amend",
             case_ref=access.reference,
             item_code=current.code,
-            details={"version": latest["version"] + 1, "changed": changed},
+            details={"version": version, "changed": changed},
             justification=reason,
         )
     return _load(db, access.case_id, current.code)
@@ -183,10 +186,8 @@ def retract(
     except ValueError as e:
         raise ValidationError({"reason": str(e)}) from None
     with transaction(db):
-        latest = _latest_version(db, access.case_id, current.code)
-        _refuse_stale(current, latest, expected_version)
-        stored = _stored(db, access.case_id, current)
-        _add_version(db, actor, latest["observation_id"], latest["version"] + 1, stored, reason=reason, retracted=True)
+        latest, version = OBSERVATIONS.next_version(db, access.case_id, current.code, expected_version)
+        OBSERVATIONS.add_version(db, actor, latest["id"], version, latest, reason=reason, retracted=True)
         crossref.refresh_observations(db, access.case_id, [current.code])
         audit.record(
             db,
@@ -194,7 +195,7 @@ def retract(
             "observation.retract",
             case_ref=access.reference,
             item_code=current.code,
-            details={"version": latest["version"] + 1},
+            details={"version": version},
             justification=reason,
         )
     return _load(db, access.case_id, current.code)
@@ -216,7 +217,7 @@ def import_csv(
     codes = []
     with transaction(db):
         for clean in clean_rows:
-            codes.append(_insert(db, actor, access.case_id, clean))
+            codes.append(OBSERVATIONS.insert(db, actor, access.case_id, clean))
         crossref.refresh_observations(db, access.case_id, codes)
         audit.record(
             db,
@@ -451,75 +452,6 @@ def _details(value) -> dict:
 
 
 # --- storage -------------------------------------------------------------------------------------
-
-
-def _insert(db: sqlite_utils.Database, actor: Actor, case_id: int, clean: dict) -> str:
-    code = next_code(db, case_id, "OBS")
-    now = now_utc()
-    observation_id = db.execute(
-        "INSERT INTO observations (case_id, code, created_by, created_at) VALUES (?, ?, ?, ?)",
-        (case_id, code, actor.id, now),
-    ).lastrowid
-    _add_version(db, actor, observation_id, 1, clean, reason="", recorded_at=now)
-    return code
-
-
-def _add_version(
-    db,
-    actor: Actor,
-    observation_id: int,
-    version: int,
-    clean: dict,
-    *,
-    reason: str,
-    retracted: bool = False,
-    recorded_at: str | None = None,
-) -> None:
-    row = {name: clean[name] for name in _VERSION_COLUMNS}
-    row.update(
-        observation_id=observation_id,
-        version=version,
-        retracted=int(retracted),
-        change_reason=reason,
-        recorded_by=actor.id,
-        recorded_at=recorded_at or now_utc(),
-    )
-    names = ", ".join(row)
-    db.execute(f"INSERT INTO observation_versions ({names}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))  # noqa: S608
-
-
-def _latest_version(db, case_id: int, code: str) -> dict:
-    row = query_one(
-        db,
-        """SELECT v.observation_id, v.version, v.retracted FROM observations o
-           JOIN observation_versions v ON v.observation_id = o.id
-           WHERE o.case_id = ? AND o.code = ? ORDER BY v.version DESC LIMIT 1""",
-        (case_id, code),
-    )
-    if not row:
-        raise NotFound(f"Observation {code} not found.")
-    return row
-
-
-def _refuse_stale(current: Observation, latest: dict, expected_version: int | None) -> None:
-    if latest["retracted"]:
-        raise Conflict(f"{current.code} is retracted; a retracted observation cannot change.")
-    if expected_version is not None and latest["version"] != expected_version:
-        raise Conflict(
-            f"{current.code} changed since you opened it (now version {latest['version']}); reopen it and try again."
-        )
-
-
-def _stored(db, case_id: int, obs: Observation) -> dict:
-    """The version's column values of an observation (ids, not codes), for comparing and copying."""
-    row = query_one(
-        db,
-        f"""SELECT {", ".join("v." + c for c in _VERSION_COLUMNS)} FROM observations o
-            JOIN observation_versions v ON v.observation_id = o.id
-            WHERE o.case_id = ? AND o.code = ? AND v.version = ?""",  # noqa: S608
-        (case_id, obs.code, obs.version),
-    )
-    return row
 
 
 def _load(db, case_id: int, code: str) -> Observation:

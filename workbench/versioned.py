@@ -1,0 +1,96 @@
+"""Append-only records: an identity row with a per-case code, and numbered versions.
+
+Observations and facts are kept this way. Recording writes version 1; amending writes the next
+version with who, when and why; retracting writes one marked retracted, with the reason. Nothing
+is updated or deleted (the migrations' triggers refuse it); the current version is the highest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from workbench.access import Actor
+from workbench.db import next_code, query_one
+from workbench.errors import Conflict, NotFound
+from workbench.timeutil import now_utc
+
+
+@dataclass(frozen=True)
+class VersionedTable:
+    noun: str  # "observation", in messages
+    identities: str  # "observations": case_id, code, created_by, created_at (and `identity_columns`)
+    versions: str  # "observation_versions"
+    key: str  # the versions' column naming the identity: "observation_id"
+    prefix: str  # of the per-case code: "OBS"
+    columns: tuple[str, ...]  # what a version holds besides version, retracted, reason, who and when
+    identity_columns: tuple[str, ...] = ()  # what the identity holds besides its code: ("person_id",)
+
+    def insert(self, db: sqlite_utils.Database, actor: Actor, case_id: int, clean: dict) -> str:
+        """A new record: its identity and version 1. Returns its code (OBS-0007)."""
+        code = next_code(db, case_id, self.prefix)
+        now = now_utc()
+        identity = {"case_id": case_id, "code": code, **{c: clean[c] for c in self.identity_columns}}
+        identity |= {"created_by": actor.id, "created_at": now}
+        row_id = db.execute(
+            f"INSERT INTO {self.identities} ({', '.join(identity)}) VALUES ({', '.join('?' * len(identity))})",  # noqa: S608
+            tuple(identity.values()),
+        ).lastrowid
+        self.add_version(db, actor, row_id, 1, clean, reason="", recorded_at=now)
+        return code
+
+    def add_version(
+        self,
+        db: sqlite_utils.Database,
+        actor: Actor,
+        identity_id: int,
+        version: int,
+        clean: dict,
+        *,
+        reason: str,
+        retracted: bool = False,
+        recorded_at: str | None = None,
+    ) -> None:
+        row = {name: clean[name] for name in self.columns}
+        row |= {
+            self.key: identity_id,
+            "version": version,
+            "retracted": int(retracted),
+            "change_reason": reason,
+            "recorded_by": actor.id,
+            "recorded_at": recorded_at or now_utc(),
+        }
+        db.execute(
+            f"INSERT INTO {self.versions} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",  # noqa: S608
+            tuple(row.values()),
+        )
+
+    def latest(self, db: sqlite_utils.Database, case_id: int, code: str) -> dict:
+        """The newest version: `id` (the identity's), `code`, `version`, `retracted` and the columns."""
+        wanted = str(code or "").strip().upper()
+        row = query_one(
+            db,
+            f"""SELECT t.id, t.code, v.version, v.retracted, {", ".join("v." + c for c in self.columns)}
+                FROM {self.identities} t JOIN {self.versions} v ON v.{self.key} = t.id
+                WHERE t.case_id = ? AND t.code = ? ORDER BY v.version DESC LIMIT 1""",  # noqa: S608
+            (case_id, wanted),
+        )
+        if row is None:
+            raise NotFound(f"{self.noun.capitalize()} {wanted[:40]} not found.")
+        return row
+
+    def next_version(
+        self, db: sqlite_utils.Database, case_id: int, code: str, expected_version: int | None
+    ) -> tuple[dict, int]:
+        """The newest version and the number the next one takes. Refuses a retracted record, and one
+        someone else changed since the caller read `expected_version`. Call inside the transaction."""
+        latest = self.latest(db, case_id, code)
+        if latest["retracted"]:
+            raise Conflict(f"{latest['code']} is retracted; a retracted {self.noun} cannot change.")
+        if expected_version is not None and latest["version"] != expected_version:
+            raise Conflict(
+                f"{latest['code']} changed since you opened it (now version {latest['version']}); "
+                "reopen it and try again."
+            )
+        return latest, latest["version"] + 1
