@@ -3,7 +3,7 @@ Contradictions first; then claims against facts per person; then the facts nothi
 
 import streamlit as st
 
-from workbench import crossref
+from workbench import crossref, veracity
 from workbench.errors import WorkbenchError
 from workbench.schemas import load_catalog
 from workbench.ui import session
@@ -28,6 +28,9 @@ st.caption(
     "accounts with the people the case knows, and concerns with known vulnerabilities; analysts add links by hand "
     "from an observation's veracity panel."
 )
+
+with st.expander("What the rules do", icon=":material/rule:"):
+    st.text("\n".join(f"{name}: {description}" for name, description in veracity.RULE_DESCRIPTIONS.items()))
 
 statuses = {c.value: c for c in catalog.choices("veracity_statuses")}
 relations = dict(catalog.pairs("crossref_relations"))

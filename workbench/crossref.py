@@ -84,7 +84,7 @@ def refresh(db: sqlite_utils.Database, case_id: int, observation_ids: list[int] 
                     r.finding.score,
                     r.finding.threshold,
                     now,
-                )  # fmt: skip
+                )
                 for r in results
             ],
         )
