@@ -15,7 +15,19 @@ import pytest
 from PIL import Image
 
 from tests.conftest import CASE, OBSERVATION_INPUT, install_template
-from workbench import access, activity, cases, crossref, evidence, facts, observations, people, users
+from workbench import (
+    access,
+    activity,
+    cases,
+    crossref,
+    evidence,
+    facts,
+    milestones,
+    observations,
+    people,
+    timeline,
+    users,
+)
 from workbench.access import SYSTEM, Right
 from workbench.config import Settings
 from workbench.db import open_home
@@ -118,6 +130,14 @@ CALLS = {
         Right.VIEW, lambda db, who: crossref.observation_veracity(db, who, CASE, "OBS-0001"),
     ),
     "crossref.review": (Right.VIEW, lambda db, who: crossref.review(db, who, CASE)),
+    "milestones.add_milestone": (
+        Right.RECORD,
+        lambda db, who: milestones.add_milestone(db, who, CASE, {"kind": "referral", "occurred_at": "2026-03-01"}),
+    ),
+    "milestones.retract_milestone": (
+        Right.RECORD, lambda db, who: milestones.retract_milestone(db, who, CASE, "M-0001", "wrong case"),
+    ),
+    "timeline.timeline": (Right.VIEW, lambda db, who: timeline.timeline(db, who, CASE)),
     "activity.case_activity": (Right.AUDIT, lambda db, who: activity.case_activity(db, who, CASE)),
     "evidence.add_files": (
         Right.RECORD,
@@ -131,11 +151,11 @@ CALLS = {
     "evidence.verify_case": (Right.VERIFY, lambda db, who: evidence.verify_case(db, who, CASE)),
 }  # fmt: skip
 
-MODULES = (cases, people, observations, facts, crossref, activity, evidence)
+MODULES = (cases, people, observations, facts, crossref, milestones, timeline, activity, evidence)
 _STATE_TABLES = (
     "users", "cases", "case_members", "people", "accounts", "observations", "observation_versions", "facts",
     "fact_versions", "evidence", "evidence_purges", "evidence_checks", "crossrefs", "crossref_versions",
-    "rule_findings", "rule_state",
+    "rule_findings", "rule_state", "milestones", "milestone_versions",
 )  # fmt: skip
 
 
@@ -199,6 +219,9 @@ def matrix_template(tmp_path_factory, template_db_path):
     facts.add_fact(db, users.user_by_name(db, "analyst"), CASE, FACT)
     facts.add_fact(db, users.user_by_name(db, "analyst"), CASE, {**FACT, "attribute": "gender", "value": "female"})
     crossref.link(db, users.user_by_name(db, "analyst"), CASE, "OBS-0001", "F-0001", "context", "seen together")
+    milestones.add_milestone(
+        db, users.user_by_name(db, "analyst"), CASE, {"kind": "referral", "occurred_at": "2026-02-01"}
+    )
     evidence.add_files(
         db, users.user_by_name(db, "analyst"), CASE, [evidence.Upload.of_bytes("r.png", _png("red"))], CAPTURE
     )

@@ -16,7 +16,21 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from workbench import access, activity, audit, cases, crossref, demo, evidence, facts, observations, people, users
+from workbench import (
+    access,
+    activity,
+    audit,
+    cases,
+    crossref,
+    demo,
+    evidence,
+    facts,
+    milestones,
+    observations,
+    people,
+    timeline,
+    users,
+)
 from workbench.config import Settings
 from workbench.csvsafe import frame_to_csv
 from workbench.db import open_home
@@ -556,6 +570,73 @@ def crossref_list(
     if fmt == "table":
         frame = frame[["observation", "fact", "relation", "labels", "by", "score", "detail"]]
     _print_frame(frame, fmt)
+
+
+# --- the timeline --------------------------------------------------------------------------------
+
+
+@main.group()
+def milestone() -> None:
+    """Case milestones on the timeline: referral, strategy discussion, case conference, ..."""
+
+
+@milestone.command("add")
+@click.argument("reference")
+@as_option
+@click.option(
+    "--kind",
+    required=True,
+    help="referral, strategy_discussion, case_conference, authorisation, child_seen or other.",
+)
+@click.option("--at", "occurred_at", required=True, help="When: 2026-03-14, 2026-03-14 10:30, ~2026-03.")
+@click.option("--note", default="", help="What was decided or done.")
+@pass_context
+def milestone_add(c: _Context, reference: str, as_user: str, **given) -> None:
+    """Add a milestone to a case's timeline; prints its code (M-0001)."""
+    click.echo(milestones.add_milestone(c.db, c.actor(as_user), reference, given))
+
+
+@milestone.command("retract")
+@click.argument("reference")
+@click.argument("code")
+@as_option
+@click.option("--reason", required=True, help="Why it is withdrawn; kept on record.")
+@pass_context
+def milestone_retract(c: _Context, reference: str, code: str, as_user: str, reason: str) -> None:
+    """Withdraw a milestone recorded in error; it stays on record, marked retracted."""
+    click.echo(milestones.retract_milestone(c.db, c.actor(as_user), reference, code, reason))
+
+
+@main.command("timeline")
+@click.argument("reference")
+@as_option
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (London).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (London).")
+@click.option("--include-history", is_flag=True, help="Also superseded and retracted versions.")
+@click.option("--immediate-risk-only", is_flag=True, help="Only observations marked immediate risk.")
+@format_option
+@pass_context
+def timeline_list(
+    c: _Context, reference: str, as_user: str, date_from, date_to, include_history, immediate_risk_only, fmt: str
+) -> None:
+    """A case's events in time order: observations, dated facts, evidence captures, milestones."""
+    filters = timeline.TimelineFilter(
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None,
+        include_history=include_history,
+        immediate_risk_only=immediate_risk_only,
+    )
+    events = timeline.timeline(c.db, c.actor(as_user), reference, filters).events
+    if fmt == "csv":
+        click.echo(timeline.as_csv(events), nl=False)
+        return
+    if fmt == "table":
+        events = events[["code", "when", "what", "summary", "five_c", "grade", "status"]]
+    else:
+        events = events.drop(columns=["source_rank", "information_rank"]).assign(
+            at=events["at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
+    _print_frame(events, fmt)
 
 
 # --- evidence ----------------------------------------------------------------------------------
