@@ -19,6 +19,7 @@ from workbench import (
     access,
     activity,
     cases,
+    conference,
     crossref,
     evidence,
     facts,
@@ -138,6 +139,12 @@ CALLS = {
         Right.RECORD, lambda db, who: milestones.retract_milestone(db, who, CASE, "M-0001", "wrong case"),
     ),
     "timeline.timeline": (Right.VIEW, lambda db, who: timeline.timeline(db, who, CASE)),
+    "timeline.download_csv": (
+        Right.VIEW, lambda db, who: timeline.download_csv(db, who, CASE, timeline.TimelineFilter()),
+    ),
+    "conference.conference_view": (
+        Right.VIEW, lambda db, who: conference.conference_view(db, who, CASE, pseudonyms_only=True),
+    ),
     "activity.case_activity": (Right.AUDIT, lambda db, who: activity.case_activity(db, who, CASE)),
     "evidence.add_files": (
         Right.RECORD,
@@ -151,7 +158,7 @@ CALLS = {
     "evidence.verify_case": (Right.VERIFY, lambda db, who: evidence.verify_case(db, who, CASE)),
 }  # fmt: skip
 
-MODULES = (cases, people, observations, facts, crossref, milestones, timeline, activity, evidence)
+MODULES = (cases, people, observations, facts, crossref, milestones, timeline, conference, activity, evidence)
 _STATE_TABLES = (
     "users", "cases", "case_members", "people", "accounts", "observations", "observation_versions", "facts",
     "fact_versions", "evidence", "evidence_purges", "evidence_checks", "crossrefs", "crossref_versions",

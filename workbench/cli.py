@@ -633,9 +633,7 @@ def timeline_list(
     if fmt == "table":
         events = events[["code", "when", "what", "summary", "five_c", "grade", "status"]]
     else:
-        events = events.drop(columns=["source_rank", "information_rank"]).assign(
-            at=events["at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-        )
+        events = timeline.for_export(events)
     _print_frame(events, fmt)
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from workbench.timeutil import LONDON
+
 LANES = {"five_c": "Five C", "person": "Person", "account": "Account", "platform": "Platform"}
 COLOURS = {"kind": "Kind", "indicator": "Indicator"}
 MAX_POINTS = 3000
@@ -46,7 +48,7 @@ def points(events: pd.DataFrame, *, lanes: str, colour: str) -> alt.Chart:
         {
             "event": events["event"],
             "code": events["code"],
-            "at": events["at"].dt.tz_localize(None),  # UTC, shown as UTC by the axis' format
+            "at": events["at"],
             "when": events["when"],
             "lane": _lane(events, lanes),
             "colour": events[colour].where(events[colour] != "", events["kind"]),
@@ -68,7 +70,16 @@ def points(events: pd.DataFrame, *, lanes: str, colour: str) -> alt.Chart:
         alt.Tooltip("risk:N", title="Risk"),
         alt.Tooltip("approximate:N", title="Time"),
     ]
-    x = alt.X("at:T", title="When (UTC)", axis=alt.Axis(format="%d %b %Y"))
+    # Open on the observations' span: trusted facts may date back years; pan left to reach them.
+    observed = events.loc[events["source"] == "observation", "at"]
+    focus = observed if not observed.empty else events["at"]
+    pad = max((focus.max() - focus.min()) * 0.04, pd.Timedelta(days=2))
+    x = alt.X(
+        "at:T",
+        title="When",
+        axis=alt.Axis(format="%d %b %Y"),
+        scale=alt.Scale(domain=[(focus.min() - pad).isoformat(), (focus.max() + pad).isoformat()]),
+    )
     y = alt.Y("lane:N", title=LANES[lanes], sort=sorted(data["lane"].unique()))
     base = alt.Chart(data).encode(x=x, y=y)
     marks = (
@@ -91,7 +102,7 @@ def points(events: pd.DataFrame, *, lanes: str, colour: str) -> alt.Chart:
         .mark_point(size=420, strokeWidth=3, color=RISK_RED, filled=False)
         .encode(tooltip=tooltip)
     )
-    return (marks + rings).properties(height=max(160, 46 * data["lane"].nunique()), width="container")
+    return (marks + rings).properties(height=max(320, 46 * data["lane"].nunique()), width="container")
 
 
 def binned(events: pd.DataFrame, *, lanes: str) -> alt.Chart:
@@ -108,7 +119,7 @@ def binned(events: pd.DataFrame, *, lanes: str) -> alt.Chart:
         alt.Chart(counted)
         .mark_circle(opacity=0.8)
         .encode(
-            x=alt.X("start:T", title=f"When (UTC), per {_PERIOD_WORDS[period]}"),
+            x=alt.X("start:T", title=f"When, per {_PERIOD_WORDS[period]}"),
             y=alt.Y("lane:N", title=LANES[lanes]),
             size=alt.Size("events:Q", title="Events", scale=alt.Scale(range=[20, 900])),
             color=alt.condition("datum.immediate_risk > 0", alt.value(RISK_RED), alt.value("#4c78a8")),
@@ -127,8 +138,18 @@ def binned(events: pd.DataFrame, *, lanes: str) -> alt.Chart:
 _PERIOD_WORDS = {"D": "day", "W": "week", "M": "month", "Y": "year"}
 
 
+def as_utc(value) -> pd.Timestamp:
+    """A time the chart's selection gives back (milliseconds since 1970, or ISO text) in UTC."""
+    if isinstance(value, int | float):
+        return pd.Timestamp(value, unit="ms", tz="UTC")
+    moment = pd.Timestamp(value)
+    return moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")
+
+
 def _count(events: pd.DataFrame, lane: pd.Series, period: str) -> pd.DataFrame:
-    start = events["at"].dt.tz_localize(None).dt.to_period(period).dt.start_time
+    # Periods are London days, weeks and months, as the people reading the chart count them.
+    local = events["at"].dt.tz_convert(LONDON).dt.tz_localize(None)
+    start = local.dt.to_period(period).dt.start_time.dt.tz_localize(LONDON, nonexistent="shift_forward")
     grouped = pd.DataFrame({"start": start, "lane": lane, "risk": events["immediate_risk"].astype(int)}).groupby(
         ["start", "lane"]
     )

@@ -17,6 +17,8 @@ TITLES = {
     "pages/evidence.py": "Evidence",
     "pages/facts.py": "Trusted facts",
     "pages/crossrefs.py": "Cross-references",
+    "pages/timeline.py": "Timeline",
+    "pages/conference.py": "Conference view",
     "pages/members.py": "Members",
     "pages/activity.py": "Activity",
     "pages/users.py": "Users",
@@ -47,7 +49,15 @@ def registered_pages(at: AppTest) -> set[str]:
     return titles
 
 
-READ_PAGES = {"Case overview", "Observations", "Evidence", "Trusted facts", "Cross-references"}
+READ_PAGES = {
+    "Case overview",
+    "Observations",
+    "Evidence",
+    "Trusted facts",
+    "Cross-references",
+    "Timeline",
+    "Conference view",
+}
 CASE_PAGES = READ_PAGES | {"Record observation"}
 # What an analyst who leads nothing sees: the case pages and their own account.
 ANALYST_PAGES = {"Cases", "My account"} | CASE_PAGES

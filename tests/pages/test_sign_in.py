@@ -120,6 +120,8 @@ def test_choosing_a_new_password_opens_the_normal_navigation(home, db):
         "Evidence",
         "Trusted facts",
         "Cross-references",
+        "Timeline",
+        "Conference view",
         "My account",
     }
     assert any(t.value == "Cases" for t in at.title)

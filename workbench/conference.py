@@ -1,0 +1,143 @@
+"""The conference view: what a case conference reads on one screen or on paper.
+
+A summary on top (observations per Five C, what trusted sources contradict, false ages stated,
+immediate-risk items and whether the police were told), then the chronology. With pseudonyms
+only, people's names and account handles in the text become "Child A", "Person B", so the page
+can be shown to a room that need not know who they are. Every opening is audited.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlite_utils
+
+from workbench import audit, crossref, timeline
+from workbench.access import Actor, Right, authorize
+from workbench.timeutil import format_local, now_utc
+
+CHRONOLOGY_COLUMNS = ["when", "code", "what", "summary", "five_c", "person", "grade", "status", "risk"]
+
+
+@dataclass(frozen=True)
+class Conference:
+    reference: str
+    title: str
+    subject: str
+    pseudonyms_only: bool
+    prepared_at: str  # London time, as read
+    by_five_c: pd.DataFrame  # five_c, observations
+    contradicted: int
+    conflicting: int
+    false_ages: int
+    contradictions: pd.DataFrame  # observation, fact, detail
+    immediate_risk: pd.DataFrame  # code, when, summary, police_told
+    chronology: pd.DataFrame  # CHRONOLOGY_COLUMNS, oldest first
+
+
+def conference_view(
+    db: sqlite_utils.Database, actor: Actor, reference: str, *, pseudonyms_only: bool = False
+) -> Conference:
+    access = authorize(db, actor, Right.VIEW, reference)
+    events = timeline.events_frame(db, access.case_id)
+    events = events[events["current"] & ~events["retracted"]].reset_index(drop=True)
+    found = crossref.crossref_frame(db, access.case_id)
+    contradictions = found[found["relation"] == "contradicts"][["observation", "fact", "detail"]]
+    observed = events[events["source"] == "observation"]
+    hide = _pseudonymiser(db, access.case_id) if pseudonyms_only else (lambda text: text)
+    risky = observed[observed["immediate_risk"]]
+    told = _police_told(db, access.case_id)
+    conference = Conference(
+        reference=access.reference,
+        title=access.title,
+        subject=access.subject_pseudonym,
+        pseudonyms_only=pseudonyms_only,
+        prepared_at=format_local(now_utc()),
+        by_five_c=observed.groupby("five_c").size().rename("observations").reset_index(),
+        contradicted=int((observed["status"] == "contradicted").sum()),
+        conflicting=int((observed["status"] == "conflicting").sum()),
+        false_ages=int(found["labels"].str.contains("false age stated", regex=False).sum()),
+        contradictions=contradictions.assign(detail=contradictions["detail"].map(hide)).reset_index(drop=True),
+        immediate_risk=pd.DataFrame(
+            {
+                "code": risky["code"],
+                "when": risky["when"],
+                "summary": risky["summary"].map(hide),
+                "police_told": risky["code"].map(lambda c: "yes, in the record" if c in told else "not recorded"),
+            }
+        ).reset_index(drop=True),
+        chronology=pd.DataFrame(
+            {
+                "when": events["when"],
+                "code": events["code"],
+                "what": events["what"],
+                "summary": events["summary"].map(hide),
+                "five_c": events["five_c"],
+                "person": events["person"],
+                "grade": events["grade"],
+                "status": events["status"],
+                "risk": events["immediate_risk"].map({True: "IMMEDIATE RISK", False: ""}),
+            }
+        ),
+    )
+    audit.record(
+        db,
+        actor.username,
+        "conference.view",
+        case_ref=access.reference,
+        details={"events": len(events), "pseudonyms_only": pseudonyms_only},
+    )
+    return conference
+
+
+def _pseudonymiser(db, case_id: int):
+    """Names and handles the case knows, longest first, each replaced wherever it stands as words."""
+    replacements = []
+    for row in db.query("SELECT name, pseudonym FROM people WHERE case_id = ?", (case_id,)):
+        if row["name"]:
+            replacements.append((row["name"], row["pseudonym"]))
+    for row in db.query(  # the names trusted sources know them by
+        """SELECT v.value, p.pseudonym FROM facts f
+           JOIN fact_versions v ON v.fact_id = f.id
+            AND v.version = (SELECT MAX(version) FROM fact_versions WHERE fact_id = f.id)
+           JOIN people p ON p.id = f.person_id
+           WHERE f.case_id = ? AND v.retracted = 0 AND v.attribute IN ('full_name', 'known_alias')""",
+        (case_id,),
+    ):
+        replacements.append((row["value"], row["pseudonym"]))
+    for row in db.query(
+        """SELECT a.handle, p.pseudonym FROM accounts a LEFT JOIN people p ON p.id = a.person_id
+           WHERE a.case_id = ?""",
+        (case_id,),
+    ):
+        owner = f"{row['pseudonym']}'s account" if row["pseudonym"] else "an account"
+        replacements.append((row["handle"], owner))
+        replacements.append((row["handle"].lstrip("@"), owner))
+    replacements.sort(key=lambda pair: len(pair[0]), reverse=True)
+    patterns = [
+        (re.compile(r"(?<!\w)@?" + re.escape(name.lstrip("@")) + r"(?!\w)", re.IGNORECASE), pseudonym)
+        for name, pseudonym in replacements
+        if name.strip()
+    ]
+
+    def hide(text: str) -> str:
+        for pattern, pseudonym in patterns:
+            text = pattern.sub(pseudonym, text)
+        return text
+
+    return hide
+
+
+def _police_told(db, case_id: int) -> set[str]:
+    """Observations whose own record says the police were told (an image-sharing incident's
+    "reported to"). Recorded actions, when the workbench has them, will say it for every kind."""
+    rows = db.query(
+        """SELECT o.code, v.details FROM observations o JOIN observation_versions v ON v.observation_id = o.id
+           AND v.version = (SELECT MAX(version) FROM observation_versions WHERE observation_id = o.id)
+           WHERE o.case_id = ? AND v.details LIKE '%reported_to%'""",
+        (case_id,),
+    )
+    return {row["code"] for row in rows if "police" in json.loads(row["details"]).get("reported_to", [])}
