@@ -563,24 +563,26 @@ class LoadFailed(RuntimeError):
     """The generated case did not load as planned."""
 
 
-def load(case_plan: Plan, home: Path) -> BenchCase:
+def load(
+    case_plan: Plan, home: Path, *, reference: str = REFERENCE, title: str = "Cross-referencing benchmark (fictional)"
+) -> BenchCase:
     """A fresh workbench home with one analyst and the planned case, loaded as an analyst would."""
     db = open_home(Settings(home=home))
     analyst = users.create_user(db, access.SYSTEM, ANALYST, "analyst", PASSWORD)
-    cases.create_case(db, access.SYSTEM, REFERENCE, "Cross-referencing benchmark (fictional)", lead=ANALYST)
+    cases.create_case(db, access.SYSTEM, reference, title, lead=ANALYST)
     for person in case_plan.people[1:]:
-        code = people.add_person(db, analyst, REFERENCE, person.name, person.role)
+        code = people.add_person(db, analyst, reference, person.name, person.role)
         if code != person.code:
             raise LoadFailed(f"{person.name} became {code}, not {person.code}")
     accounts = [(platform, handle, p.code) for p in case_plan.people for platform, handle in p.accounts]
     accounts += [(platform, handle, "") for platform, handle in case_plan.unowned_accounts]
     for platform, handle, person in accounts:
-        people.add_account(db, analyst, REFERENCE, platform, handle, person=person)
-    fact_codes = facts.import_csv(db, analyst, REFERENCE, case_plan.facts_csv)
+        people.add_account(db, analyst, reference, platform, handle, person=person)
+    fact_codes = facts.import_csv(db, analyst, reference, case_plan.facts_csv)
     codes: list[str] = []
     for data in case_plan.observation_csvs:
-        codes += observations.import_csv(db, analyst, REFERENCE, data).codes
+        codes += observations.import_csv(db, analyst, reference, data).codes
     if len(fact_codes) != case_plan.facts or len(codes) != case_plan.observations:
         raise LoadFailed(f"{len(fact_codes)} facts and {len(codes)} observations loaded, not as planned")
-    case_id = query_one(db, "SELECT id FROM cases WHERE reference = ?", (REFERENCE,))["id"]
-    return BenchCase(db, analyst, REFERENCE, case_id, tuple(codes), tuple(fact_codes), len(accounts))
+    case_id = query_one(db, "SELECT id FROM cases WHERE reference = ?", (reference,))["id"]
+    return BenchCase(db, analyst, reference, case_id, tuple(codes), tuple(fact_codes), len(accounts))
