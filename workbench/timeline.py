@@ -19,7 +19,7 @@ from workbench import audit, crossref
 from workbench.access import Actor, Right, authorize
 from workbench.csvsafe import frame_to_csv, frame_to_csv_bytes
 from workbench.schemas import Catalog, grade_text, load_catalog
-from workbench.timeutil import LONDON
+from workbench.timeutil import LONDON, parse_partial
 
 COLUMNS = [
     "event", "code", "source", "at", "when", "approximate", "what", "summary", "five_c", "kind", "indicator",
@@ -217,7 +217,9 @@ def _observations(db, case_id: int, catalog: Catalog) -> pd.DataFrame:
                 ranks["information"].get(pair)
                 for pair in zip(rows["grading_scheme"], rows["information_grade"], strict=True)
             ],
-            "status": rows["code"].map(status).fillna("uncorroborated").where(rows["retracted"] == 0, ""),
+            "status": rows["code"]
+            .map(lambda code: status.get(code, "uncorroborated"))
+            .where(rows["retracted"] == 0, ""),
             "immediate_risk": rows["immediate_risk"].astype(bool),
             "version": rows["version"],
             "current": rows["version"] == rows["latest"],
@@ -257,7 +259,7 @@ def _facts(db, case_id: int, catalog: Catalog) -> pd.DataFrame:
     return _other(
         rows,
         "fact",
-        at=rows["valid_from"] + "T00:00:00Z",
+        at=rows["valid_from"].map(lambda day: parse_partial(day).at),  # the start of that London day
         precision="day",
         what=attribute,
         summary=attribute

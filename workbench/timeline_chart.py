@@ -17,6 +17,7 @@ LANES = {"five_c": "Five C", "person": "Person", "account": "Account", "platform
 COLOURS = {"kind": "Kind", "indicator": "Indicator"}
 MAX_POINTS = 3000
 MAX_BINNED_ROWS = 4000  # under Altair's 5,000-row limit
+MAX_LANES = 40  # past this the busiest lanes keep their own and the rest share one
 PICKED, SPAN = "picked", "span"  # the selections a page reads back
 RISK_RED = "#c62828"
 STATUS_SHAPES = {
@@ -39,8 +40,17 @@ def chart(
     return points(events, lanes=lanes, colour=colour)
 
 
+OTHER_LANES = "(other lanes)"
+
+
 def _lane(events: pd.DataFrame, lanes: str) -> pd.Series:
-    return events[lanes].where(events[lanes] != "", "(none)")
+    """Each event's lane; with more than MAX_LANES, the quieter ones fold into one lane."""
+    lane = events[lanes].where(events[lanes] != "", "(none)")
+    busiest = lane.value_counts()
+    if len(busiest) > MAX_LANES:
+        kept = set(busiest.index[: MAX_LANES - 1])
+        lane = lane.where(lane.isin(kept), OTHER_LANES)
+    return lane
 
 
 def points(events: pd.DataFrame, *, lanes: str, colour: str) -> alt.Chart:
@@ -73,13 +83,11 @@ def points(events: pd.DataFrame, *, lanes: str, colour: str) -> alt.Chart:
     # Open on the observations' span: trusted facts may date back years; pan left to reach them.
     observed = events.loc[events["source"] == "observation", "at"]
     focus = observed if not observed.empty else events["at"]
-    pad = max((focus.max() - focus.min()) * 0.04, pd.Timedelta(days=2))
-    x = alt.X(
-        "at:T",
-        title="When",
-        axis=alt.Axis(format="%d %b %Y"),
-        scale=alt.Scale(domain=[(focus.min() - pad).isoformat(), (focus.max() + pad).isoformat()]),
-    )
+    scale = alt.Undefined
+    if not focus.empty:
+        pad = max((focus.max() - focus.min()) * 0.04, pd.Timedelta(days=2))
+        scale = alt.Scale(domain=[(focus.min() - pad).isoformat(), (focus.max() + pad).isoformat()])
+    x = alt.X("at:T", title="When", axis=alt.Axis(format="%d %b %Y"), scale=scale)
     y = alt.Y("lane:N", title=LANES[lanes], sort=sorted(data["lane"].unique()))
     base = alt.Chart(data).encode(x=x, y=y)
     marks = (
