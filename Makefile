@@ -33,6 +33,7 @@ test: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench.evidence_intake
 	$(BIN)/python -m bench.crossref_recompute
+	$(BIN)/python -m bench.timeline_build
 
 # The browser tests write their screenshots into docs/screenshots (the README shows them).
 screenshots: $(VENV)/.dev

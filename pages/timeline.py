@@ -3,7 +3,6 @@ drag across the bins of a large case) to list just those events, and download wh
 
 from datetime import date
 
-import altair as alt
 import streamlit as st
 
 from workbench import access, milestones, observations, timeline, timeline_chart
@@ -13,6 +12,7 @@ from workbench.schemas import load_catalog
 from workbench.ui import session
 from workbench.ui.download import file_download
 from workbench.ui.feedback import notify_after_rerun, show_error, show_notice
+from workbench.ui.timeline_view import chart_and_pick, events_table, weekly_activity
 
 user = session.require_actor()
 reference = session.require_case()
@@ -77,91 +77,26 @@ filters = timeline.TimelineFilter(
 shown = everything if history else everything[everything["current"] & ~everything["retracted"]]
 events = timeline.apply(shown, filters)
 
-# --- the chart -----------------------------------------------------------------------------------
+# --- the chart, the events picked on it, the weekly activity --------------------------------------
 c1, c2 = st.columns(2)
 lanes = c1.radio("Lanes", list(timeline_chart.LANES), format_func=timeline_chart.LANES.get, horizontal=True)
 colour = c2.radio("Colour", list(timeline_chart.COLOURS), format_func=timeline_chart.COLOURS.get, horizontal=True)
 if events.empty:
     st.info("No events match these filters.", icon=":material/filter_alt_off:")
-    st.stop()
-drawn = timeline_chart.chart(events, lanes=lanes, colour=colour)
-binned = len(events) > timeline_chart.MAX_POINTS
-st.caption(
-    f"{len(events)} of {len(shown)} events. "
-    + (
-        "A large case is drawn as time bins: drag across the chart to list the events of a period."
-        if binned
-        else "Scroll to zoom, drag to pan; click a mark to list it (shift-click for more, double-click to clear). "
-        "Shapes: ■ uncorroborated ● corroborated ✚ contradicted ◆ conflicting; a red ring is immediate risk; "
-        "faint marks are approximate times."
-    )
-)
-picked = st.altair_chart(drawn, on_select="rerun", key=f"timeline_chart_{lanes}_{colour}_{binned}", width="stretch")
-selection = picked.selection if picked else {}
-listed = events
-if not binned and selection.get(timeline_chart.PICKED):
-    wanted = {point.get("event") for point in selection[timeline_chart.PICKED]}
-    listed = events[events["event"].isin(wanted)]
-elif binned and selection.get(timeline_chart.SPAN):
-    chosen = selection[timeline_chart.SPAN].get("start") or []
-    if len(chosen) == 2:
-        low, high = (timeline_chart.as_utc(v) for v in chosen)
-        listed = events[(events["at"] >= low) & (events["at"] <= high)]
-
-# --- the list beneath ----------------------------------------------------------------------------
-st.subheader("Events")
-st.caption(f"{len(listed)} events listed" + (" (chosen on the chart)" if len(listed) != len(events) else "") + ".")
-st.dataframe(
-    listed.assign(risk=listed["immediate_risk"].map({True: "IMMEDIATE RISK", False: ""}))[
-        ["when", "code", "risk", "what", "summary", "five_c", "person", "account", "grade", "status"]
-    ],
-    hide_index=True,
-    column_config={
-        "when": "When",
-        "code": "Code",
-        "risk": "Risk",
-        "what": "What",
-        "summary": st.column_config.TextColumn("Summary", width="large"),
-        "five_c": "Five C",
-        "person": "About",
-        "account": "Account",
-        "grade": "Grade",
-        "status": "Veracity",
-    },
-    key="timeline_events",
-)
-file_download(
-    "Download the filtered timeline (CSV)",
-    f"{reference}-timeline.csv",
-    lambda conn: timeline.download_csv(conn, user, reference, filters),
-    mime="text/csv",
-    key="timeline_download",
-)
-
-# --- activity over time --------------------------------------------------------------------------
-st.subheader("Activity per week")
-by = st.radio(
-    "Count by",
-    ["topic", "five_c", "kind"],
-    format_func={"topic": "Topic", "five_c": "Five C", "kind": "Kind"}.get,
-    horizontal=True,
-)
-weekly = timeline.weekly_counts(events, by=by)
-if weekly.empty:
-    st.text("No observations in these filters.")
 else:
-    st.altair_chart(
-        alt.Chart(weekly)
-        .mark_bar()
-        .encode(
-            x=alt.X("week:T", title="Week starting"),
-            y=alt.Y("observations:Q", title="Observations"),
-            color=alt.Color(f"{by}:N", title={"topic": "Topic", "five_c": "Five C", "kind": "Kind"}[by]),
-            tooltip=["week:T", f"{by}:N", "observations:Q"],
-        )
-        .properties(height=260),
-        width="stretch",
+    listed = chart_and_pick(events, len(shown), lanes=lanes, colour=colour)
+    st.subheader("Events")
+    events_table(listed, of=len(events))
+    picked = None if len(listed) == len(events) else tuple(listed["event"])
+    file_download(
+        "Download these events (CSV)",
+        f"{reference}-timeline.csv",
+        lambda conn: timeline.download_csv(conn, user, reference, filters, only=picked),
+        mime="text/csv",
+        key="timeline_download",
     )
+    st.subheader("Activity per week")
+    weekly_activity(events)
 
 # --- milestones ----------------------------------------------------------------------------------
 if access.allowed(db, user, Right.RECORD, reference):

@@ -399,10 +399,39 @@ def crossref_frame(db: sqlite_utils.Database, case_id: int, *, include_withdrawn
     return frame[COLUMNS].reset_index(drop=True)
 
 
+def status_by_observation(db: sqlite_utils.Database, case_id: int) -> dict[str, str]:
+    """Each observation's status, straight from the relations that decide it (a large case's
+    timeline needs only this, not every cross-reference's detail). Observations with none are
+    uncorroborated and left out."""
+    _ensure_current(db, case_id)
+    rows = db.execute(
+        """SELECT o.code, r.relation FROM rule_findings r JOIN observations o ON o.id = r.observation_id
+           WHERE r.case_id = ? AND r.relation IN ('corroborates', 'contradicts')
+           UNION ALL
+           SELECT o.code, v.relation FROM crossrefs x
+           JOIN crossref_versions v ON v.crossref_id = x.id
+            AND v.version = (SELECT MAX(version) FROM crossref_versions WHERE crossref_id = x.id)
+           JOIN observations o ON o.id = x.observation_id
+           WHERE x.case_id = ? AND v.withdrawn = 0 AND v.relation IN ('corroborates', 'contradicts')
+             AND (SELECT fv.retracted FROM fact_versions fv WHERE fv.fact_id = x.fact_id
+                  ORDER BY fv.version DESC LIMIT 1) = 0
+             AND (SELECT ov.retracted FROM observation_versions ov WHERE ov.observation_id = o.id
+                  ORDER BY ov.version DESC LIMIT 1) = 0""",
+        (case_id, case_id),
+    ).fetchall()
+    relations: dict[str, set[str]] = {}
+    for code, relation in rows:
+        relations.setdefault(code, set()).add(relation)
+    return {code: veracity.status_of(found) for code, found in relations.items()}
+
+
 def statuses(frame: pd.DataFrame) -> dict[str, str]:
     """Each observation's status from its current (not withdrawn) cross-references."""
     active = frame[frame["withdrawn"] == 0]
-    return {code: veracity.status_of(group["relation"]) for code, group in active.groupby("observation")}
+    relations: dict[str, set[str]] = {}
+    for code, relation in zip(active["observation"], active["relation"], strict=True):
+        relations.setdefault(code, set()).add(relation)
+    return {code: veracity.status_of(found) for code, found in relations.items()}
 
 
 def _special_attributes() -> set[str]:

@@ -10,6 +10,7 @@ from workbench import audit, fields
 from workbench.access import Actor, Right, authorize
 from workbench.db import transaction
 from workbench.errors import ValidationError
+from workbench.fields import clip
 from workbench.schemas import load_catalog
 from workbench.timeutil import now_utc, parse_partial
 from workbench.versioned import VersionedTable
@@ -83,7 +84,13 @@ def normalise(given: dict) -> dict:
 
 def _known_time(text):
     """A milestone sits on the timeline: when it happened must be known, at least to the year."""
-    occurred = parse_partial(str(text or ""))
+    try:
+        occurred = parse_partial(str(text or ""))
+    except ValueError as e:
+        if "the year must be" in str(e):
+            raise
+        typed = clip(str(text).strip(), 40)
+        raise ValueError(f"{typed!r} is not a date; use 2026-03-14, 2026-03-14 10:30 or ~2026-03") from None
     if occurred.at is None:
         raise ValueError("is required: when it happened, e.g. 2026-03-14 or 2026-03-14 10:30")
     if occurred.at > now_utc():

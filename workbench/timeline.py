@@ -9,6 +9,7 @@ rows too, hidden unless asked for.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -64,11 +65,26 @@ def timeline(
     return Timeline(chosen, total)
 
 
-def download_csv(db: sqlite_utils.Database, actor: Actor, reference: str, filters: TimelineFilter) -> bytes:
-    """The filtered timeline as a CSV file (UTF-8 with a byte-order mark, for Excel); audited."""
+def download_csv(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    reference: str,
+    filters: TimelineFilter,
+    only: Collection[str] | None = None,
+) -> bytes:
+    """The filtered timeline as a CSV file (UTF-8 with a byte-order mark, for Excel); audited.
+    `only` narrows it to the events picked on the chart (their `event` keys)."""
     access = authorize(db, actor, Right.VIEW, reference)
     _, chosen = _chosen(db, access.case_id, filters)
-    audit.record(db, actor.username, "timeline.download", case_ref=access.reference, details={"events": len(chosen)})
+    if only is not None:
+        chosen = chosen[chosen["event"].isin(set(only))].reset_index(drop=True)
+    audit.record(
+        db,
+        actor.username,
+        "timeline.download",
+        case_ref=access.reference,
+        details={"events": len(chosen), "picked_on_chart": only is not None},
+    )
     return frame_to_csv_bytes(for_export(chosen))
 
 
@@ -131,7 +147,7 @@ def events_frame(db: sqlite_utils.Database, case_id: int) -> pd.DataFrame:
     frame = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(not p.empty for p in parts) else None
     if frame is None:
         return _empty()
-    frame["at"] = pd.to_datetime(frame["at"], utc=True, format="%Y-%m-%dT%H:%M:%SZ")
+    frame["at"] = pd.to_datetime(frame["at"], utc=True, format="ISO8601")  # the fast path for stored times
     frame["when"] = _when(frame["at"], frame.pop("precision"), frame["approximate"])
     frame = frame.sort_values(["at", "event"], kind="stable").reset_index(drop=True)
     return frame[COLUMNS]
@@ -148,7 +164,7 @@ def _empty() -> pd.DataFrame:
 def _when(at: pd.Series, precision: pd.Series, approximate: pd.Series) -> pd.Series:
     """How a person reads each time, no finer than it is known, in London time (vectorised:
     a case of 50,000 events must not format them one by one)."""
-    local = at.dt.tz_convert(LONDON)
+    local = at.dt.tz_convert(LONDON).dt.tz_localize(None)  # naive: strftime is vectorised then
     text = pd.Series("", index=at.index, dtype=object)
     for name, pattern in _FORMATS.items():
         chosen = precision == name
@@ -157,31 +173,41 @@ def _when(at: pd.Series, precision: pd.Series, approximate: pd.Series) -> pd.Ser
     return text.where(~approximate.astype(bool), "~" + text)
 
 
+_OBSERVATION_COLUMNS = [
+    "code", "version", "kind", "five_c", "indicator", "summary", "occurred_at", "occurred_precision",
+    "occurred_approximate", "observed_at", "grading_scheme", "source_grade", "information_grade", "handling_code",
+    "immediate_risk", "retracted", "account", "platform", "person", "latest",
+]  # fmt: skip
+
+
+# Every version of the case's observations (bench/timeline_build.py reads the same rows as its floor).
+OBSERVATION_EVENTS_SQL = """SELECT o.code, v.version, v.kind, v.five_c, v.indicator, v.summary, v.occurred_at,
+                  v.occurred_precision, v.occurred_approximate, v.observed_at, v.grading_scheme,
+                  v.source_grade, v.information_grade, v.handling_code, v.immediate_risk, v.retracted,
+                  a.handle AS account, a.platform, p.pseudonym AS person, m.latest
+           FROM observations o
+           JOIN observation_versions v ON v.observation_id = o.id
+           JOIN (SELECT observation_id, MAX(version) AS latest FROM observation_versions
+                 WHERE observation_id IN (SELECT id FROM observations WHERE case_id = ?)
+                 GROUP BY observation_id) m ON m.observation_id = o.id
+           LEFT JOIN accounts a ON a.id = v.account_id
+           LEFT JOIN people p ON p.id = v.person_id
+           WHERE o.case_id = ?"""
+
+
 def _observations(db, case_id: int, catalog: Catalog) -> pd.DataFrame:
-    rows = pd.DataFrame(
-        list(
-            db.query(
-                """SELECT o.code, v.version, v.kind, v.five_c, v.indicator, v.summary, v.occurred_at,
-                          v.occurred_precision, v.occurred_approximate, v.observed_at, v.grading_scheme,
-                          v.source_grade, v.information_grade, v.handling_code, v.immediate_risk, v.retracted,
-                          a.handle AS account, a.platform, p.pseudonym AS person,
-                          (SELECT MAX(version) FROM observation_versions WHERE observation_id = o.id) AS latest
-                   FROM observations o
-                   JOIN observation_versions v ON v.observation_id = o.id
-                   LEFT JOIN accounts a ON a.id = v.account_id
-                   LEFT JOIN people p ON p.id = v.person_id
-                   WHERE o.case_id = ?""",
-                (case_id,),
-            )
-        )
-    )
+    rows = _read(db, OBSERVATION_EVENTS_SQL, (case_id, case_id), _OBSERVATION_COLUMNS)
     if rows.empty:
         return rows
     unknown = rows["occurred_at"].isna() | (rows["occurred_precision"] == "unknown")
-    kinds = catalog.kinds
-    indicator_labels = {(name, i.value): i.label for name, kind in kinds.items() for i in kind.indicators}
+    titles = {name: kind.title for name, kind in catalog.kinds.items()}
+    indicators = {(name, i.value): i.label for name, kind in catalog.kinds.items() for i in kind.indicators}
     ranks = _grade_ranks(catalog)
-    status = crossref.statuses(crossref.crossref_frame(db, case_id))
+    status = crossref.status_by_observation(db, case_id)
+    # Plain lists, not Series, in the per-row steps: a case may hold 50,000 events.
+    kind, scheme = rows["kind"].tolist(), rows["grading_scheme"].tolist()
+    source, information = rows["source_grade"].tolist(), rows["information_grade"].tolist()
+    retracted = rows["retracted"].astype(bool)
     return pd.DataFrame(
         {
             "event": rows["code"] + " v" + rows["version"].astype(str),
@@ -190,42 +216,34 @@ def _observations(db, case_id: int, catalog: Catalog) -> pd.DataFrame:
             "at": rows["occurred_at"].where(~unknown, rows["observed_at"]),
             "precision": rows["occurred_precision"].where(~unknown, "exact"),
             "approximate": unknown | rows["occurred_approximate"].astype(bool),
-            "what": rows["kind"].map(lambda k: kinds[k].title if k in kinds else k),
+            "what": [titles.get(k, k) for k in kind],
             "summary": rows["summary"],
-            "five_c": rows["five_c"].map(lambda v: catalog.label("five_cs", v)),
-            "kind": rows["kind"].map(lambda k: kinds[k].title if k in kinds else k),
-            "indicator": [
-                indicator_labels.get(pair, pair[1]) for pair in zip(rows["kind"], rows["indicator"], strict=True)
-            ],
+            "five_c": rows["five_c"].map(dict(catalog.pairs("five_cs"))),
+            "kind": [titles.get(k, k) for k in kind],
+            "indicator": [indicators.get(pair, pair[1]) for pair in zip(kind, rows["indicator"].tolist(), strict=True)],
             "person": rows["person"].fillna(""),
             "account": rows["account"].fillna(""),
             "platform": rows["platform"].fillna(""),
             "grade": [
                 grade_text(*values)
-                for values in zip(
-                    rows["grading_scheme"],
-                    rows["source_grade"],
-                    rows["information_grade"],
-                    rows["handling_code"],
-                    strict=True,
-                )
+                for values in zip(scheme, source, information, rows["handling_code"].tolist(), strict=True)
             ],
-            "source_rank": [
-                ranks["source"].get(pair) for pair in zip(rows["grading_scheme"], rows["source_grade"], strict=True)
+            "source_rank": [ranks["source"].get(pair) for pair in zip(scheme, source, strict=True)],
+            "information_rank": [ranks["information"].get(pair) for pair in zip(scheme, information, strict=True)],
+            "status": [
+                "" if gone else status.get(code, "uncorroborated")
+                for code, gone in zip(rows["code"].tolist(), retracted.tolist(), strict=True)
             ],
-            "information_rank": [
-                ranks["information"].get(pair)
-                for pair in zip(rows["grading_scheme"], rows["information_grade"], strict=True)
-            ],
-            "status": rows["code"]
-            .map(lambda code: status.get(code, "uncorroborated"))
-            .where(rows["retracted"] == 0, ""),
             "immediate_risk": rows["immediate_risk"].astype(bool),
             "version": rows["version"],
             "current": rows["version"] == rows["latest"],
-            "retracted": rows["retracted"].astype(bool),
+            "retracted": retracted,
         }
     )
+
+
+def _read(db, sql: str, params: tuple, columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(db.execute(sql, params).fetchall(), columns=columns)
 
 
 def _grade_ranks(catalog: Catalog) -> dict[str, dict[tuple[str, str], int]]:
