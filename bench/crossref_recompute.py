@@ -26,10 +26,7 @@ exit status is 1 only when something fails, or with `--check` when the target is
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import json
-import pstats
 import random
 import statistics
 import sys
@@ -43,7 +40,7 @@ from typing import TextIO
 import sqlite_utils
 
 from bench import crossref_data
-from bench.common import Result, print_table
+from bench.common import Result, print_profile, print_table
 from workbench import crossref, facts
 from workbench.db import query_one, transaction
 
@@ -122,15 +119,7 @@ def stored_findings(db: sqlite_utils.Database, case_id: int) -> int:
 
 def profile_case(db: sqlite_utils.Database, case_id: int, out: TextIO, top: int = 25) -> None:
     """cProfile of one whole-case recompute: the functions that take the time, by their own time."""
-    profiler = cProfile.Profile()
-    profiler.enable()
-    recompute_case(db, case_id)
-    profiler.disable()
-    text = io.StringIO()
-    stats = pstats.Stats(profiler, stream=text)
-    stats.sort_stats("cumulative").print_stats(top)
-    stats.sort_stats("tottime").print_stats(top)
-    print(text.getvalue(), file=out)
+    print_profile(lambda: recompute_case(db, case_id), out, top)
 
 
 # --- the run -------------------------------------------------------------------------------------

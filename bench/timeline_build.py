@@ -25,9 +25,6 @@ case or the chart is not what was planned, or a binned chart holds 5,000 rows or
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
-import pstats
 import statistics
 import sys
 import tempfile
@@ -40,7 +37,7 @@ from typing import TextIO
 import sqlite_utils
 
 from bench import timeline_data
-from bench.common import Result, print_table
+from bench.common import Result, print_profile, print_table
 from workbench import timeline, timeline_chart
 
 NAME = "timeline data + chart"
@@ -127,15 +124,7 @@ def _period(spec: dict) -> str:
 
 def profile_build(db: sqlite_utils.Database, case_id: int, max_points: int, out: TextIO, top: int = 25) -> None:
     """cProfile of one build: the functions that take the time, by cumulative and by own time."""
-    profiler = cProfile.Profile()
-    profiler.enable()
-    build(db, case_id, max_points)
-    profiler.disable()
-    text = io.StringIO()
-    stats = pstats.Stats(profiler, stream=text)
-    stats.sort_stats("cumulative").print_stats(top)
-    stats.sort_stats("tottime").print_stats(top)
-    print(text.getvalue(), file=out)
+    print_profile(lambda: build(db, case_id, max_points), out, top)
 
 
 # --- the run -------------------------------------------------------------------------------------

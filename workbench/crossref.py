@@ -273,10 +273,7 @@ def link(
 def withdraw(db: sqlite_utils.Database, actor: Actor, reference: str, code: str, reason: str) -> None:
     """Withdraw a link: a new version marked withdrawn, with the reason. The link stays on record."""
     access = authorize(db, actor, Right.RECORD, reference)
-    try:
-        reason = fields.text(reason, max_length=2000)
-    except ValueError as e:
-        raise ValidationError({"reason": str(e)}) from None
+    reason = fields.reason(reason)
     wanted = str(code or "").strip().upper()
     with transaction(db):
         latest = query_one(

@@ -509,10 +509,7 @@ def purge(db: sqlite_utils.Database, actor: Actor, reference: str, code: str, re
     reason. Items in the case holding the same bytes go with it (they share one file). Returns
     the codes purged."""
     access = authorize(db, actor, Right.PURGE, reference)
-    try:
-        reason = fields.text(reason, max_length=2000)
-    except ValueError as e:
-        raise ValidationError({"reason": str(e)}) from None
+    reason = fields.reason(reason)
     store = EvidenceStore.for_database(db)
     with transaction(db):
         item = _item(db, access.case_id, code)

@@ -129,10 +129,7 @@ def retract_fact(
 ) -> str:
     """Withdraw a fact (wrong, or about someone else): it stays on record, marked retracted."""
     access = authorize(db, actor, Right.RECORD, reference)
-    try:
-        reason = fields.text(reason, max_length=2000)
-    except ValueError as e:
-        raise ValidationError({"reason": str(e)}) from None
+    reason = fields.reason(reason)
     with transaction(db):
         latest, version = FACTS.next_version(db, access.case_id, code, expected_version)
         FACTS.add_version(db, actor, latest["id"], version, latest, reason=reason, retracted=True)

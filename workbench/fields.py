@@ -47,6 +47,15 @@ def text(value, *, required: bool = True, max_length: int = 1000, single_line: b
     return cleaned
 
 
+def reason(value) -> str:
+    """Why a change is made, kept with it: required, at most 2,000 characters. Raises the
+    ValidationError naming `reason`, for the functions (retract, withdraw, purge) whose only input it is."""
+    try:
+        return text(value, max_length=2000)
+    except ValueError as e:
+        raise ValidationError({"reason": str(e)}) from None
+
+
 def choice(value, allowed, *, label: str = "") -> str:
     cleaned = "" if value is None else str(value).strip()
     allowed = list(allowed)

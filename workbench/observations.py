@@ -181,10 +181,7 @@ def retract(
     """Withdraw an observation: it stays on record, marked retracted, with the reason."""
     access = authorize(db, actor, Right.RECORD, reference)
     current = _load(db, access.case_id, code)
-    try:
-        reason = fields.text(reason, max_length=2000)
-    except ValueError as e:
-        raise ValidationError({"reason": str(e)}) from None
+    reason = fields.reason(reason)
     with transaction(db):
         latest, version = OBSERVATIONS.next_version(db, access.case_id, current.code, expected_version)
         OBSERVATIONS.add_version(db, actor, latest["id"], version, latest, reason=reason, retracted=True)
