@@ -74,7 +74,7 @@ filters = timeline.TimelineFilter(
     immediate_risk_only=risk_only,
     include_history=history,
 )
-shown = everything if history else everything[everything["current"] & ~everything["retracted"]]
+shown = timeline.visible(everything, history)
 events = timeline.apply(shown, filters)
 
 # --- the chart, the events picked on it, the weekly activity --------------------------------------

@@ -43,7 +43,7 @@ def conference_view(
 ) -> Conference:
     access = authorize(db, actor, Right.VIEW, reference)
     events = timeline.events_frame(db, access.case_id)
-    events = events[events["current"] & ~events["retracted"]].reset_index(drop=True)
+    events = timeline.visible(events, include_history=False).reset_index(drop=True)
     found = crossref.crossref_frame(db, access.case_id)
     contradictions = found[found["relation"] == "contradicts"][["observation", "fact", "detail"]]
     observed = events[events["source"] == "observation"]

@@ -102,9 +102,13 @@ def for_export(events: pd.DataFrame) -> pd.DataFrame:
 
 def _chosen(db, case_id: int, filters: TimelineFilter) -> tuple[int, pd.DataFrame]:
     """How many events the case shows (current ones, or every version), and those the filters keep."""
-    every = events_frame(db, case_id)
-    shown = every if filters.include_history else every[every["current"] & ~every["retracted"]]
+    shown = visible(events_frame(db, case_id), filters.include_history)
     return len(shown), apply(shown, filters)
+
+
+def visible(events: pd.DataFrame, include_history: bool) -> pd.DataFrame:
+    """The current versions, or (with history) every version: superseded and retracted too."""
+    return events if include_history else events[events["current"] & ~events["retracted"]]
 
 
 def apply(events: pd.DataFrame, filters: TimelineFilter) -> pd.DataFrame:
