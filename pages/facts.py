@@ -5,11 +5,11 @@ import streamlit as st
 
 from workbench import access, facts, people
 from workbench.access import Right
-from workbench.errors import ValidationError, WorkbenchError
+from workbench.errors import WorkbenchError
 from workbench.imports import ImportRejected
 from workbench.schemas import load_catalog
 from workbench.ui import session
-from workbench.ui.feedback import field_error, notify_after_rerun, show_error, show_notice
+from workbench.ui.feedback import FieldForm, field_error, notify_after_rerun, show_error, show_notice
 from workbench.ui.reason_form import reason_form
 from workbench.ui.safe import escape
 
@@ -153,25 +153,12 @@ def _fact_form(key: str, initial: dict, errors: dict, *, person_fixed: bool) -> 
 # --- adding ----------------------------------------------------------------------------------------
 if may_record:
     with st.expander("Add a fact", icon=":material/add:", expanded=frame.empty):
-        errors = st.session_state.get("fact_add_errors", {})
-        if errors:
-            show_error(ValidationError(errors))
-        form_key = f"fact_add_{st.session_state.get('fact_add_round', 0)}"
-        with st.form(form_key):
-            given = _fact_form(form_key, {}, errors, person_fixed=False)
+        adding = FieldForm("fact_add")
+        adding.show_errors()
+        with st.form(adding.key):
+            given = _fact_form(adding.key, {}, adding.errors, person_fixed=False)
             if st.form_submit_button("Add fact", type="primary", icon=":material/save:"):
-                try:
-                    code = facts.add_fact(db, user, reference, given)
-                except ValidationError as e:
-                    st.session_state["fact_add_errors"] = e.errors
-                    st.rerun()
-                except WorkbenchError as e:
-                    show_error(e)
-                else:
-                    st.session_state.pop("fact_add_errors", None)
-                    st.session_state["fact_add_round"] = st.session_state.get("fact_add_round", 0) + 1
-                    notify_after_rerun(f"Added {code}.")
-                    st.rerun()
+                adding.submit(lambda: facts.add_fact(db, user, reference, given), lambda code: f"Added {code}.")
 
     with st.expander("Import facts from a CSV file", icon=":material/upload_file:"):
         st.caption(
@@ -233,24 +220,18 @@ if opened.retracted or not may_record:
 
 with st.expander("Amend", icon=":material/edit:"):
     st.caption("Amending keeps every earlier version; say why you are changing it.")
-    errors = st.session_state.get(f"fact_amend_errors_{opened.code}", {})
-    if errors:
-        show_error(ValidationError(errors))
-    with st.form(f"fact_amend_{opened.code}_{opened.version}"):
-        given = _fact_form(f"fact_amend_{opened.code}_{opened.version}", opened.current, errors, person_fixed=True)
+    amending = FieldForm(f"fact_amend_{opened.code}", key=f"fact_amend_{opened.code}_{opened.version}")
+    amending.show_errors()
+    with st.form(amending.key):
+        given = _fact_form(amending.key, opened.current, amending.errors, person_fixed=True)
         reason = st.text_input("Reason for the amendment *", max_chars=2000)
         if st.form_submit_button("Save amendment", type="primary"):
-            try:
-                facts.amend_fact(db, user, reference, opened.code, given, reason, expected_version=opened.version)
-            except ValidationError as e:
-                st.session_state[f"fact_amend_errors_{opened.code}"] = e.errors
-                st.rerun()
-            except WorkbenchError as e:
-                show_error(e)
-            else:
-                st.session_state.pop(f"fact_amend_errors_{opened.code}", None)
-                notify_after_rerun(f"Saved {opened.code} version {opened.version + 1}.")
-                st.rerun()
+            amending.submit(
+                lambda: facts.amend_fact(
+                    db, user, reference, opened.code, given, reason, expected_version=opened.version
+                ),
+                lambda _: f"Saved {opened.code} version {opened.version + 1}.",
+            )
 
 with st.expander("Retract", icon=":material/undo:"):
     reason_form(

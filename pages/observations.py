@@ -4,10 +4,10 @@ import streamlit as st
 
 from workbench import access, crossref, evidence, observations, people
 from workbench.access import Right
-from workbench.errors import ValidationError, WorkbenchError
+from workbench.errors import WorkbenchError
 from workbench.schemas import load_catalog
 from workbench.ui import session
-from workbench.ui.feedback import notify_after_rerun, show_error, show_notice
+from workbench.ui.feedback import FieldForm, show_error, show_notice
 from workbench.ui.observation_form import observation_fields
 from workbench.ui.reason_form import reason_form
 from workbench.ui.safe import escape
@@ -151,11 +151,10 @@ if not may_record:
 
 with st.expander("Amend", icon=":material/edit:"):
     st.caption("Amending keeps every earlier version; say why you are changing it.")
-    errors = st.session_state.get(f"amend_errors_{obs.code}", {})
-    if errors:
-        show_error(ValidationError(errors))
+    amending = FieldForm(f"amend_{obs.code}", key=f"amend_{obs.code}_{obs.version}")
+    amending.show_errors()
     case = people.directory(db, user, reference, right=Right.RECORD)
-    with st.form(f"amend_{obs.code}_{obs.version}"):
+    with st.form(amending.key):
         indicator_values = [i.value for i in kind.indicators]
         indicator = st.selectbox(
             "Indicator",
@@ -173,21 +172,14 @@ with st.expander("Amend", icon=":material/edit:"):
             grading_scheme=obs.grading_scheme,
             key=f"amend_{obs.code}_{obs.version}",
             initial=obs.as_input(),
-            errors=errors,
+            errors=amending.errors,
         )
         reason = st.text_input("Reason for the amendment *", max_chars=2000)
         if st.form_submit_button("Save amendment", type="primary"):
-            try:
-                saved = observations.amend(db, user, reference, obs.code, given, reason, expected_version=obs.version)
-            except ValidationError as e:
-                st.session_state[f"amend_errors_{obs.code}"] = e.errors
-                st.rerun()
-            except WorkbenchError as e:
-                show_error(e)
-            else:
-                st.session_state.pop(f"amend_errors_{obs.code}", None)
-                notify_after_rerun(f"Saved {saved.code} version {saved.version}.")
-                st.rerun()
+            amending.submit(
+                lambda: observations.amend(db, user, reference, obs.code, given, reason, expected_version=obs.version),
+                lambda saved: f"Saved {saved.code} version {saved.version}.",
+            )
 
 with st.expander("Retract", icon=":material/undo:"):
     reason_form(

@@ -7,11 +7,11 @@ import streamlit as st
 
 from workbench import access, milestones, observations, timeline, timeline_chart
 from workbench.access import Right
-from workbench.errors import ValidationError, WorkbenchError
+from workbench.errors import WorkbenchError
 from workbench.schemas import load_catalog
 from workbench.ui import session
 from workbench.ui.download import file_download
-from workbench.ui.feedback import notify_after_rerun, show_error, show_notice
+from workbench.ui.feedback import FieldForm, show_error, show_notice
 from workbench.ui.timeline_view import chart_and_pick, events_table, weekly_activity
 
 user = session.require_actor()
@@ -101,10 +101,9 @@ else:
 # --- milestones ----------------------------------------------------------------------------------
 if access.allowed(db, user, Right.RECORD, reference):
     with st.expander("Add a milestone", icon=":material/flag:"):
-        errors = st.session_state.get("milestone_errors", {})
-        if errors:
-            show_error(ValidationError(errors))
-        with st.form(f"milestone_{st.session_state.get('milestone_round', 0)}"):
+        adding = FieldForm("milestone")
+        adding.show_errors()
+        with st.form(adding.key):
             kind = st.selectbox(
                 "Milestone *",
                 catalog.values("milestone_kinds"),
@@ -113,17 +112,9 @@ if access.allowed(db, user, Right.RECORD, reference):
             when = st.text_input("When *", placeholder="2026-03-14, 2026-03-14 10:30, or ~2026-03")
             note = st.text_input("Note", max_chars=2000, placeholder="what was decided or done")
             if st.form_submit_button("Add milestone", type="primary", icon=":material/flag:"):
-                try:
-                    code = milestones.add_milestone(
+                adding.submit(
+                    lambda: milestones.add_milestone(
                         db, user, reference, {"kind": kind, "occurred_at": when, "note": note}
-                    )
-                except ValidationError as e:
-                    st.session_state["milestone_errors"] = e.errors
-                    st.rerun()
-                except WorkbenchError as e:
-                    show_error(e)
-                else:
-                    st.session_state.pop("milestone_errors", None)
-                    st.session_state["milestone_round"] = st.session_state.get("milestone_round", 0) + 1
-                    notify_after_rerun(f"Added {code}.")
-                    st.rerun()
+                    ),
+                    lambda code: f"Added {code}.",
+                )

@@ -9,9 +9,9 @@ import streamlit as st
 
 from workbench import crossref, facts
 from workbench.access import Actor
-from workbench.errors import ValidationError, WorkbenchError
+from workbench.errors import WorkbenchError
 from workbench.schemas import load_catalog
-from workbench.ui.feedback import notify_after_rerun, show_error
+from workbench.ui.feedback import FieldForm, notify_after_rerun, show_error
 from workbench.ui.safe import escape
 
 _STATUS_BOX = {
@@ -88,10 +88,9 @@ def _link_forms(db, user: Actor, reference: str, code: str, links: pd.DataFrame)
             for row in known.itertuples()
         }
         manual = [c for c in catalog.choices("crossref_relations") if c.extra.get("manual")]
-        errors = st.session_state.get(f"link_errors_{code}", {})
-        if errors:
-            show_error(ValidationError(errors))
-        with st.form(f"link_{code}", clear_on_submit=True):
+        linking = FieldForm(f"link_{code}", key=f"link_{code}")
+        linking.show_errors()
+        with st.form(linking.key, clear_on_submit=True):
             fact = st.selectbox(
                 "Fact",
                 list(options),
@@ -108,17 +107,10 @@ def _link_forms(db, user: Actor, reference: str, code: str, links: pd.DataFrame)
             )
             rationale = st.text_area("Rationale *", max_chars=2000, placeholder="why the fact bears on it")
             if st.form_submit_button("Link", type="primary", icon=":material/link:"):
-                try:
-                    made = crossref.link(db, user, reference, code, fact or "", relation, rationale)
-                except ValidationError as e:
-                    st.session_state[f"link_errors_{code}"] = e.errors
-                    st.rerun()
-                except WorkbenchError as e:
-                    show_error(e)
-                else:
-                    st.session_state.pop(f"link_errors_{code}", None)
-                    notify_after_rerun(f"Linked {code} to {fact} as {made}.")
-                    st.rerun()
+                linking.submit(
+                    lambda: crossref.link(db, user, reference, code, fact or "", relation, rationale),
+                    lambda made: f"Linked {code} to {fact} as {made}.",
+                )
 
     latest = links.drop_duplicates("code", keep="last") if not links.empty else links
     active = latest[latest["withdrawn"] == 0]["code"].tolist() if not latest.empty else []
