@@ -155,10 +155,17 @@ def test_the_chart_draws_and_a_click_on_a_mark_lists_that_event(page, timeline_a
     expect(_caption(page, "events listed")).to_have_text(f"{len(everything)} events listed.")
 
 
+def _turn_on(page, label: str) -> None:
+    """Open the filters and switch a toggle on; the rerun it starts can take a while on a busy machine."""
+    page.get_by_text("Filters", exact=True).click()
+    page.get_by_text(label, exact=True).click()
+    expect(page.get_by_label(label, exact=True)).to_be_checked()
+    page.get_by_test_id("stStatusWidget").wait_for(state="detached", timeout=30_000)
+
+
 def test_the_download_holds_the_filtered_events_and_is_audited(page, timeline_app):
     _open_timeline(page, timeline_app)
-    page.get_by_text("Filters", exact=True).click()
-    page.get_by_text("Immediate risk only", exact=True).click()
+    _turn_on(page, "Immediate risk only")
     expected = _domain_events(timeline_app, immediate_risk_only=True)
     assert len(expected) == 2  # the demo: OBS-0031 and OBS-0032
     everything = len(_domain_events(timeline_app))
@@ -191,8 +198,7 @@ def test_a_filter_that_hides_the_chosen_mark_lists_what_the_chart_shows(page, ti
     expect(_caption(page, "events listed")).to_have_text("1 events listed (chosen on the chart).")
     at_risk = _domain_events(timeline_app, immediate_risk_only=True)
     assert code not in set(at_risk["code"])
-    page.get_by_text("Filters", exact=True).click()
-    page.get_by_text("Immediate risk only", exact=True).click()
+    _turn_on(page, "Immediate risk only")
     everything = len(_domain_events(timeline_app))
     expect(_caption(page, " events. ")).to_contain_text(f"{len(at_risk)} of {everything} events.")
     expect(page.locator(CHART).first.locator(POINTS)).to_have_count(len(at_risk))
