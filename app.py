@@ -29,6 +29,7 @@ def _pages_for(user: access.Actor) -> list[st.Page]:
         pages.append(_page("pages/evidence.py", "Evidence", "photo_library"))
         pages.append(_page("pages/facts.py", "Trusted facts", "fact_check"))
         pages.append(_page("pages/crossrefs.py", "Cross-references", "rule"))
+        pages.append(_page("pages/actions.py", "Actions", "task_alt"))
         pages.append(_page("pages/timeline.py", "Timeline", "timeline"))
         pages.append(_page("pages/conference.py", "Conference view", "groups"))
     if can.manage_members:

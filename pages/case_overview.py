@@ -5,6 +5,7 @@ import streamlit as st
 from workbench import cases
 from workbench.errors import WorkbenchError
 from workbench.ui import session
+from workbench.ui.actions_view import awaiting_police_banner, outstanding_banner
 from workbench.ui.feedback import show_error
 
 user = session.require_actor()
@@ -21,12 +22,8 @@ st.text(
     f"status {case.access.status} · lead {case.lead} · your part: {case.access.member_role}"
 )
 
-if case.immediate_risk:
-    st.error(
-        f"{case.immediate_risk} observation(s) marked IMMEDIATE RISK of significant harm. "
-        "Inform the police without delay (strategy 6.6).",
-        icon=":material/warning:",
-    )
+awaiting_police_banner(case.risks)
+outstanding_banner(case.outstanding)
 
 counts = st.columns(4)
 counts[0].metric("Observations", case.observations)

@@ -32,19 +32,31 @@ st.text(
 )
 
 st.subheader("Summary")
-counts = st.columns(4)
+counts = st.columns(5)
 counts[0].metric("Observations", int(view.by_five_c["observations"].sum()))
 counts[1].metric("Contradicted or conflicting", view.contradicted + view.conflicting)
 counts[2].metric("False ages stated", view.false_ages)
 counts[3].metric("Immediate risk", len(view.immediate_risk))
+counts[4].metric("Actions outstanding", len(view.outstanding))
 st.text("Observations per Five C: " + "; ".join(f"{r.five_c} {r.observations}" for r in view.by_five_c.itertuples()))
 
 if not view.immediate_risk.empty:
     st.markdown("**Immediate risk of significant harm**")
     st.text(
         "\n".join(
-            f"{r.code} · {r.when} · police told: {r.police_told}\n    {r.summary}"
+            f"{r.code} · {r.when} · marked {r.marked}\n    {r.summary}\n    Police told: {r.police_told}"
             for r in view.immediate_risk.itertuples()
+        )
+    )
+if not view.outstanding.empty:
+    st.markdown("**Actions still to do**")
+    st.text(
+        "\n".join(
+            f"{r.code} · {r.action}"
+            + (f" · due {r.due}" if r.due else " · no due date")
+            + (f" · {r.overdue}" if r.overdue else "")
+            + (f"\n    {r.about}" if r.about else "")
+            for r in view.outstanding.itertuples()
         )
     )
 if not view.contradictions.empty:

@@ -10,6 +10,7 @@ from workbench.access import Right
 from workbench.errors import WorkbenchError
 from workbench.schemas import load_catalog
 from workbench.ui import session
+from workbench.ui.actions_view import outstanding_banner
 from workbench.ui.download import file_download
 from workbench.ui.feedback import FieldForm, show_error, show_notice
 from workbench.ui.timeline_view import chart_and_pick, events_table, weekly_activity
@@ -21,12 +22,14 @@ catalog = load_catalog()
 
 st.title("Timeline")
 try:
-    everything = timeline.timeline(db, user, reference, timeline.TimelineFilter(include_history=True)).events
+    read = timeline.timeline(db, user, reference, timeline.TimelineFilter(include_history=True))
 except WorkbenchError as e:
     show_error(e)
     st.stop()
+everything = read.events
 st.text(reference)
 show_notice()
+outstanding_banner(read.outstanding)
 
 
 def _options(column: str) -> list[str]:

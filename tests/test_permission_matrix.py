@@ -17,12 +17,14 @@ from PIL import Image
 from tests.conftest import CASE, OBSERVATION_INPUT, install_template
 from workbench import (
     access,
+    actions,
     activity,
     cases,
     conference,
     crossref,
     evidence,
     facts,
+    immediate_risk,
     milestones,
     observations,
     people,
@@ -138,6 +140,18 @@ CALLS = {
     "milestones.retract_milestone": (
         Right.RECORD, lambda db, who: milestones.retract_milestone(db, who, CASE, "M-0001", "wrong case"),
     ),
+    "actions.add_action": (
+        Right.RECORD, lambda db, who: actions.add_action(db, who, CASE, {"kind": "dsl_informed", "status": "done"}),
+    ),
+    "actions.update_action": (
+        Right.RECORD, lambda db, who: actions.update_action(db, who, CASE, "ACT-0001", {"due_date": "2026-03-02"}),
+    ),
+    "actions.retract_action": (
+        Right.RECORD, lambda db, who: actions.retract_action(db, who, CASE, "ACT-0001", "wrong case"),
+    ),
+    "actions.view_action": (Right.VIEW, lambda db, who: actions.view_action(db, who, CASE, "ACT-0001")),
+    "actions.list_actions": (Right.VIEW, lambda db, who: actions.list_actions(db, who, CASE)),
+    "immediate_risk.list_risks": (Right.VIEW, lambda db, who: immediate_risk.list_risks(db, who, CASE)),
     "timeline.timeline": (Right.VIEW, lambda db, who: timeline.timeline(db, who, CASE)),
     "timeline.download_csv": (
         Right.VIEW, lambda db, who: timeline.download_csv(db, who, CASE, timeline.TimelineFilter()),
@@ -158,11 +172,14 @@ CALLS = {
     "evidence.verify_case": (Right.VERIFY, lambda db, who: evidence.verify_case(db, who, CASE)),
 }  # fmt: skip
 
-MODULES = (cases, people, observations, facts, crossref, milestones, timeline, conference, activity, evidence)
+MODULES = (
+    cases, people, observations, facts, crossref, milestones, actions, immediate_risk, timeline, conference, activity,
+    evidence,
+)  # fmt: skip
 _STATE_TABLES = (
     "users", "cases", "case_members", "people", "accounts", "observations", "observation_versions", "facts",
     "fact_versions", "evidence", "evidence_purges", "evidence_checks", "crossrefs", "crossref_versions",
-    "rule_findings", "rule_state", "milestones", "milestone_versions",
+    "rule_findings", "rule_state", "milestones", "milestone_versions", "actions", "action_versions",
 )  # fmt: skip
 
 
@@ -228,6 +245,9 @@ def matrix_template(tmp_path_factory, template_db_path):
     crossref.link(db, users.user_by_name(db, "analyst"), CASE, "OBS-0001", "F-0001", "context", "seen together")
     milestones.add_milestone(
         db, users.user_by_name(db, "analyst"), CASE, {"kind": "referral", "occurred_at": "2026-02-01"}
+    )
+    actions.add_action(
+        db, users.user_by_name(db, "analyst"), CASE, {"kind": "reported_to_platform", "observation": "OBS-0001"}
     )
     evidence.add_files(
         db, users.user_by_name(db, "analyst"), CASE, [evidence.Upload.of_bytes("r.png", _png("red"))], CAPTURE

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlite_utils
 
-from workbench import audit, fields, observations, people
+from workbench import actions, audit, fields, immediate_risk, observations, people
 from workbench.access import (
     MEMBER_ROLES,
     Actor,
@@ -38,6 +38,8 @@ class CaseOverview:
     retracted: int
     immediate_risk: int
     facts: int
+    risks: pd.DataFrame  # immediate_risk.COLUMNS: each item at immediate risk, and whether the police were told
+    outstanding: pd.DataFrame  # actions.COLUMNS: the actions still to do, overdue first
 
 
 def create_case(
@@ -304,4 +306,6 @@ def overview(db: sqlite_utils.Database, actor: Actor, reference: str) -> CaseOve
         retracted=int((current["retracted"] == 1).sum()),
         immediate_risk=int(live["immediate_risk"].sum()) if len(live) else 0,
         facts=facts,
+        risks=immediate_risk.risks(db, access.case_id),
+        outstanding=actions.outstanding(actions.actions_frame(db, access.case_id)),
     )

@@ -18,6 +18,7 @@ import pandas as pd
 
 from workbench import (
     access,
+    actions,
     activity,
     audit,
     cases,
@@ -607,6 +608,103 @@ def milestone_retract(c: _Context, reference: str, code: str, as_user: str, reas
     click.echo(milestones.retract_milestone(c.db, c.actor(as_user), reference, code, reason))
 
 
+# --- actions -----------------------------------------------------------------------------------
+
+_ACTION_OPTIONS = (
+    click.option("--observation", default=None, help="The observation it answers (OBS-0007)."),
+    click.option(
+        "--status", default=None, help="to_do, done or not_applicable (default: done with --done-at, else to_do)."
+    ),
+    click.option("--due", "due_date", default=None, help="Due by: 2026-03-20."),
+    click.option(
+        "--done-at", default=None, help="When it was done: 2026-03-14 or 2026-03-14 10:30 (default: now, if done)."
+    ),
+    click.option("--done-by", default=None, help="Who did it (default: you, if done)."),
+    click.option(
+        "--reference", "action_reference", default=None, help="The police incident or log number, or the platform's."
+    ),
+    click.option("--why-not", "status_reason", default=None, help="Why it does not apply (for not_applicable)."),
+    click.option("--note", default=None, help="What, to whom."),
+)  # fmt: skip
+
+
+def _action_options(command):
+    for option in reversed(_ACTION_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _action_given(options: dict) -> dict:
+    """What was typed, by the field names actions.py reads; options not given are left out."""
+    given = {name: value for name, value in options.items() if value is not None}
+    if "action_reference" in given:
+        given["reference"] = given.pop("action_reference")
+    return given
+
+
+@main.group()
+def action() -> None:
+    """Actions: reported to platform, police informed, DSL informed, Report Remove used, ..."""
+
+
+@action.command("add")
+@click.argument("reference")
+@click.argument("kind")
+@as_option
+@_action_options
+@pass_context
+def action_add(c: _Context, reference: str, kind: str, as_user: str, **options) -> None:
+    """Record an action; prints its code (ACT-0001). KIND: reported_to_platform, police_informed,
+    dsl_informed, report_remove_used, safety_plan_considered, strategy_discussion_held, referral_made
+    or other."""
+    click.echo(actions.add_action(c.db, c.actor(as_user), reference, {"kind": kind, **_action_given(options)}))
+
+
+@action.command("update")
+@click.argument("reference")
+@click.argument("code")
+@as_option
+@_action_options
+@click.option("--reason", default="", help="Why it changes (optional); kept on record.")
+@pass_context
+def action_update(c: _Context, reference: str, code: str, as_user: str, reason: str, **options) -> None:
+    """Add a version of an action: mark it done or not applicable, set its due date or reference.
+    Options not given keep their value."""
+    click.echo(actions.update_action(c.db, c.actor(as_user), reference, code, _action_given(options), reason=reason))
+
+
+@action.command("retract")
+@click.argument("reference")
+@click.argument("code")
+@as_option
+@click.option("--reason", required=True, help="Why it is withdrawn; kept on record.")
+@pass_context
+def action_retract(c: _Context, reference: str, code: str, as_user: str, reason: str) -> None:
+    """Withdraw an action recorded in error; it stays on record, marked retracted."""
+    click.echo(actions.retract_action(c.db, c.actor(as_user), reference, code, reason))
+
+
+@action.command("list")
+@click.argument("reference")
+@as_option
+@click.option("--include-retracted", is_flag=True, help="Also actions withdrawn as recorded in error.")
+@click.option("--outstanding", is_flag=True, help="Only those still to do, overdue first.")
+@format_option
+@pass_context
+def action_list(
+    c: _Context, reference: str, as_user: str, include_retracted: bool, outstanding: bool, fmt: str
+) -> None:
+    """A case's actions: kind, status, due date, overdue, when done and by whom, reference."""
+    frame = actions.list_actions(c.db, c.actor(as_user), reference, include_retracted=include_retracted)
+    if outstanding:
+        frame = actions.outstanding(frame)
+    if fmt == "table":
+        frame = frame[["code", "action", "state", "due_date", "overdue", "done", "done_by", "reference", "observation"]]
+    else:
+        frame = actions.for_export(frame)
+    _print_frame(frame, fmt)
+
+
 @main.command("timeline")
 @click.argument("reference")
 @as_option
@@ -619,7 +717,7 @@ def milestone_retract(c: _Context, reference: str, code: str, as_user: str, reas
 def timeline_list(
     c: _Context, reference: str, as_user: str, date_from, date_to, include_history, immediate_risk_only, fmt: str
 ) -> None:
-    """A case's events in time order: observations, dated facts, evidence captures, milestones."""
+    """A case's events in time order: observations, dated facts, evidence captures, actions, milestones."""
     filters = timeline.TimelineFilter(
         date_from=date_from.date() if date_from else None,
         date_to=date_to.date() if date_to else None,

@@ -1,21 +1,21 @@
 """The conference view: what a case conference reads on one screen or on paper.
 
 A summary on top (observations per Five C, what trusted sources contradict, false ages stated,
-immediate-risk items and whether the police were told), then the chronology. With pseudonyms
+immediate-risk items and whether the police were told, the actions still to do), then the
+chronology. With pseudonyms
 only, people's names and account handles in the text become "Child A", "Person B", so the page
 can be shown to a room that need not know who they are. Every opening is audited.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
 import pandas as pd
 import sqlite_utils
 
-from workbench import audit, crossref, timeline
+from workbench import actions, audit, crossref, immediate_risk, timeline
 from workbench.access import Actor, Right, authorize
 from workbench.timeutil import format_local, now_utc
 
@@ -34,7 +34,8 @@ class Conference:
     conflicting: int
     false_ages: int
     contradictions: pd.DataFrame  # observation, fact, detail
-    immediate_risk: pd.DataFrame  # code, when, summary, police_told
+    immediate_risk: pd.DataFrame  # code, when, summary, marked, police_told
+    outstanding: pd.DataFrame  # code, action, due, overdue, about: the actions still to do, overdue first
     chronology: pd.DataFrame  # CHRONOLOGY_COLUMNS, oldest first
 
 
@@ -49,7 +50,8 @@ def conference_view(
     observed = events[events["source"] == "observation"]
     hide = _pseudonymiser(db, access.case_id) if pseudonyms_only else (lambda text: text)
     risky = observed[observed["immediate_risk"]]
-    told = _police_told(db, access.case_id)
+    told = immediate_risk.risks(db, access.case_id).set_index("code")
+    to_do = actions.outstanding(actions.actions_frame(db, access.case_id))
     conference = Conference(
         reference=access.reference,
         title=access.title,
@@ -66,7 +68,17 @@ def conference_view(
                 "code": risky["code"],
                 "when": risky["when"],
                 "summary": risky["summary"].map(hide),
-                "police_told": risky["code"].map(lambda c: "yes, in the record" if c in told else "not recorded"),
+                "marked": risky["code"].map(told["marked"]),
+                "police_told": risky["code"].map(lambda code: immediate_risk.police_told_text(told.loc[code])),
+            }
+        ).reset_index(drop=True),
+        outstanding=pd.DataFrame(
+            {
+                "code": to_do["code"],
+                "action": to_do["action"],
+                "due": to_do["due_date"].map(actions.day_text),
+                "overdue": to_do["overdue"].map({True: "OVERDUE", False: ""}),
+                "about": (to_do["note"] + to_do["observation"].map(lambda c: f" (for {c})" if c else "")).map(hide),
             }
         ).reset_index(drop=True),
         chronology=pd.DataFrame(
@@ -129,15 +141,3 @@ def _pseudonymiser(db, case_id: int):
         return text
 
     return hide
-
-
-def _police_told(db, case_id: int) -> set[str]:
-    """Observations whose own record says the police were told (an image-sharing incident's
-    "reported to"). Recorded actions, when the workbench has them, will say it for every kind."""
-    rows = db.query(
-        """SELECT o.code, v.details FROM observations o JOIN observation_versions v ON v.observation_id = o.id
-           AND v.version = (SELECT MAX(version) FROM observation_versions WHERE observation_id = o.id)
-           WHERE o.case_id = ? AND v.details LIKE '%reported_to%'""",
-        (case_id,),
-    )
-    return {row["code"] for row in rows if "police" in json.loads(row["details"]).get("reported_to", [])}

@@ -1,4 +1,4 @@
-"""The fictional demo case: Child A, a few accounts, ~30 observations and trusted facts.
+"""The fictional demo case: Child A, a few accounts, ~30 observations, trusted facts and actions.
 
 Everything in sample_data/demo is invented. The demo accounts' passwords are printed on start and
 shown in the README: they are for trying the workbench on a laptop, never for real use.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from workbench import access, cases, facts, observations, people, users
+from workbench import access, actions, cases, facts, observations, people, users
 from workbench.db import query_one, transaction
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "sample_data" / "demo"
@@ -76,4 +76,6 @@ def load_demo(db: sqlite_utils.Database, directory: Path = DEMO_DIR) -> bool:
             )
         facts.import_csv(db, analyst, case["reference"], (directory / "facts.csv").read_bytes())
         observations.import_csv(db, analyst, case["reference"], (directory / "observations.csv").read_bytes())
+        for action in spec.get("actions", []):
+            actions.add_action(db, analyst, case["reference"], action)
     return True

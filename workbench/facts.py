@@ -242,8 +242,8 @@ def normalise(db: sqlite_utils.Database, case_id: int, given: dict, catalog: Cat
         "value": lambda: fields.text(given.get("value"), max_length=2000),
         "source_agency": lambda: fields.vocabulary(given.get("source_agency"), catalog.pairs("source_agencies")),
         "source_reference": lambda: fields.text(given.get("source_reference"), required=False, max_length=200),
-        "valid_from": lambda: _optional_date(given.get("valid_from")),
-        "valid_to": lambda: _optional_date(given.get("valid_to")),
+        "valid_from": lambda: fields.day(given.get("valid_from"), required=False),
+        "valid_to": lambda: fields.day(given.get("valid_to"), required=False),
     }
     for name, check in checks.items():
         try:
@@ -252,7 +252,7 @@ def normalise(db: sqlite_utils.Database, case_id: int, given: dict, catalog: Cat
             errors["person" if name == "person_id" else name] = str(e)
     if clean.get("attribute") == "date_of_birth" and "value" in clean:
         try:
-            clean["value"] = _date(clean["value"])
+            clean["value"] = fields.day(clean["value"])
             if clean["value"] > date.today().isoformat():
                 errors["value"] = "a date of birth cannot be in the future"
         except ValueError as e:
@@ -265,18 +265,6 @@ def normalise(db: sqlite_utils.Database, case_id: int, given: dict, catalog: Cat
     if errors:
         raise ValidationError(errors)
     return clean
-
-
-def _date(text: str) -> str:
-    try:
-        parsed = date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError("must be a date as YYYY-MM-DD") from None
-    return parsed.isoformat()
-
-
-def _optional_date(text: str | None) -> str | None:
-    return _date(text) if text and text.strip() else None
 
 
 def _special_attributes() -> set[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from urllib.parse import urlsplit
 
 from workbench.errors import ValidationError
@@ -117,6 +118,19 @@ def vocabulary(value, pairs) -> str:
         if wanted in (val.casefold(), label.casefold()):
             return val
     return choice(value, [val for val, _ in pairs])  # raises, naming the allowed values
+
+
+def day(value, *, required: bool = True) -> str | None:
+    """A calendar day as YYYY-MM-DD; None when empty and not required."""
+    cleaned = str(value or "").strip()
+    if not cleaned:
+        if required:
+            raise ValueError("is required, as YYYY-MM-DD")
+        return None
+    try:
+        return date.fromisoformat(cleaned).isoformat()
+    except ValueError:
+        raise ValueError("must be a date as YYYY-MM-DD") from None
 
 
 def email(value) -> str | None:

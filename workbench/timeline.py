@@ -1,10 +1,11 @@
 """The timeline: everything in a case on one time axis, for a case conference to review.
 
 Events come from observations (at occurred_at; at observed_at when that is unknown, marked
-approximate), trusted facts that have a date (valid_from), evidence captures (when received) and
-the milestones users add. Each event row says where it sits on the axis, how sure that time is,
-what it is, whom it is about and how far it can be believed. Superseded and retracted versions are
-rows too, hidden unless asked for.
+approximate), trusted facts that have a date (valid_from), evidence captures (when received),
+actions (when done; while still to do, when due or else when recorded) and the milestones users
+add. Each event row says where it sits on the axis, how sure that time is, what it is, whom it is
+about and how far it can be believed. Superseded and retracted versions are rows too, hidden
+unless asked for.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import date
 import pandas as pd
 import sqlite_utils
 
-from workbench import audit, crossref
+from workbench import actions, audit, crossref
 from workbench.access import Actor, Right, authorize
 from workbench.csvsafe import frame_to_csv, frame_to_csv_bytes
 from workbench.schemas import Catalog, grade_text, load_catalog
@@ -27,9 +28,12 @@ COLUMNS = [
     "person", "account", "platform", "grade", "source_rank", "information_rank", "status", "immediate_risk",
     "version", "current", "retracted",
 ]  # fmt: skip
-SOURCES = {"observation": "Observation", "fact": "Trusted fact", "evidence": "Evidence", "milestone": "Milestone"}
+SOURCES = {
+    "observation": "Observation", "fact": "Trusted fact", "evidence": "Evidence", "action": "Action",
+    "milestone": "Milestone",
+}  # fmt: skip
 # Where events without a Five C sit when the lanes are the Five Cs.
-OTHER_LANES = {"fact": "Trusted facts", "evidence": "Evidence", "milestone": "Milestones"}
+OTHER_LANES = {"fact": "Trusted facts", "evidence": "Evidence", "action": "Actions", "milestone": "Milestones"}
 _FORMATS = {"year": "%Y", "month": "%b %Y", "day": "%d %b %Y", "exact": "%d %b %Y %H:%M"}
 
 
@@ -54,6 +58,7 @@ class TimelineFilter:
 class Timeline:
     events: pd.DataFrame  # the filtered events, oldest first
     total: int  # events in the case (current ones; every version with include_history)
+    outstanding: pd.DataFrame  # actions.COLUMNS: the case's actions still to do, overdue first
 
 
 def timeline(
@@ -62,7 +67,7 @@ def timeline(
     access = authorize(db, actor, Right.VIEW, reference)
     total, chosen = _chosen(db, access.case_id, filters or TimelineFilter())
     audit.record(db, actor.username, "timeline.view", case_ref=access.reference, details={"events": len(chosen)})
-    return Timeline(chosen, total)
+    return Timeline(chosen, total, actions.outstanding(actions.actions_frame(db, access.case_id)))
 
 
 def download_csv(
@@ -146,6 +151,7 @@ def events_frame(db: sqlite_utils.Database, case_id: int) -> pd.DataFrame:
         _observations(db, case_id, catalog),
         _facts(db, case_id, catalog),
         _evidence(db, case_id),
+        _actions(db, case_id),
         _milestones(db, case_id, catalog),
     ]
     frame = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(not p.empty for p in parts) else None
@@ -319,6 +325,34 @@ def _evidence(db, case_id: int) -> pd.DataFrame:
         + about
         + rows["purged"].map(lambda p: " (purged)" if p else ""),
         platform=rows["platform"],
+    )
+
+
+def _actions(db, case_id: int) -> pd.DataFrame:
+    """Every version of every action: a done one when it was done; one still to do when it is due
+    (or, with no due date, when it was recorded); one that does not apply when that was decided."""
+    rows = actions.all_versions(db, case_id)
+    if rows.empty:
+        return rows
+    done, due = rows["status"] == "done", (rows["status"] == "to_do") & (rows["due_date"] != "")
+    to_do = (rows["status"] == "to_do") & ~due
+    at = rows["recorded_at"].where(~to_do, rows["created_at"])
+    at = at.where(~due, rows["due_date"].map(lambda day: parse_partial(day).at if day else None))
+    at = at.where(~done, rows["done_at"])
+    precision = rows["done_precision"].where(done, "exact").where(~due, "day")
+    current = rows["version"] == rows["latest"]
+    # Overdue is today's news: an old version shows what it said then.
+    summary = [
+        actions.summary_line(row | {"overdue": row["overdue"] and now})
+        for row, now in zip(rows.to_dict("records"), current.tolist(), strict=True)
+    ]
+    return _other(
+        rows,
+        "action",
+        at=at,
+        precision=precision,
+        what=rows["action"],
+        summary=pd.Series(summary, index=rows.index),
     )
 
 

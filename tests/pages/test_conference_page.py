@@ -89,6 +89,7 @@ def test_the_summary_shows_what_the_domain_computes(db):
         "Contradicted or conflicting": str(view.contradicted + view.conflicting),
         "False ages stated": str(view.false_ages),
         "Immediate risk": str(len(view.immediate_risk)),
+        "Actions outstanding": str(len(view.outstanding)),
     }
     # The demo: 33 observations, OBS-0009's false age, two items at immediate risk.
     events = timeline.timeline(db, users.user_by_name(db, ANALYST), CASE).events
@@ -98,8 +99,14 @@ def test_the_summary_shows_what_the_domain_computes(db):
     every = texts(at)
     per_five_c = "; ".join(f"{r.five_c} {r.observations}" for r in view.by_five_c.itertuples())
     assert f"Observations per Five C: {per_five_c}" in every
+    # The demo's one call to the police (ACT-0001, naming no observation) covers both items.
     for code in view.immediate_risk["code"]:
-        assert re.search(rf"^{code} · .* · police told: ", every, re.MULTILINE), code
+        assert re.search(rf"^{code} · .* · marked .*\n.*\n    Police told: Yes: 16 Nov 2026 10:40 ", every, re.M), code
+    assert "ref DEMO-CAD-0412 (ACT-0001)" in every
+    # Actions still to do: the demo's two, overdue first once its day has passed.
+    assert shown["Actions outstanding"] == "2"
+    for row in view.outstanding.itertuples():
+        assert f"{row.code} · {row.action} · due {row.due}" in every, row.code
     assert "OBS-0009 · F-0001" in every  # what trusted sources contradict
     assert [t.value for t in at.text][0].startswith(f"{CASE} · {view.title}\nAbout {view.subject} · prepared ")
 

@@ -17,6 +17,7 @@ TITLES = {
     "pages/evidence.py": "Evidence",
     "pages/facts.py": "Trusted facts",
     "pages/crossrefs.py": "Cross-references",
+    "pages/actions.py": "Actions",
     "pages/timeline.py": "Timeline",
     "pages/conference.py": "Conference view",
     "pages/members.py": "Members",
@@ -55,6 +56,7 @@ READ_PAGES = {
     "Evidence",
     "Trusted facts",
     "Cross-references",
+    "Actions",
     "Timeline",
     "Conference view",
 }

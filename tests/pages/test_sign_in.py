@@ -120,6 +120,7 @@ def test_choosing_a_new_password_opens_the_normal_navigation(home, db):
         "Evidence",
         "Trusted facts",
         "Cross-references",
+        "Actions",
         "Timeline",
         "Conference view",
         "My account",
