@@ -16,30 +16,35 @@ def _page(path: str, title: str, icon: str, **kwargs) -> st.Page:
     return st.Page(path, title=title, icon=f":material/{icon}:", **kwargs)
 
 
-def _pages_for(user: access.Actor) -> list[st.Page]:
-    """Only the pages this user may use. Each page also checks for itself."""
+def _pages_for(user: access.Actor) -> dict[str, list[st.Page]]:
+    """Only the pages this user may use, in sections. Each page also checks for itself."""
     can = access.capabilities(session.db(), user)
-    pages = [_page("pages/cases.py", "Cases", "folder_open", default=True)]
+    case, managing = [], []
     if can.view_cases:
-        pages.append(_page("pages/case_overview.py", "Case overview", "dashboard"))
+        case.append(_page("pages/case_overview.py", "Case overview", "dashboard"))
     if can.record:
-        pages.append(_page("pages/record_observation.py", "Record observation", "edit_note"))
+        case.append(_page("pages/record_observation.py", "Record observation", "edit_note"))
     if can.view_cases:
-        pages.append(_page("pages/observations.py", "Observations", "list_alt"))
-        pages.append(_page("pages/evidence.py", "Evidence", "photo_library"))
-        pages.append(_page("pages/facts.py", "Trusted facts", "fact_check"))
-        pages.append(_page("pages/crossrefs.py", "Cross-references", "rule"))
-        pages.append(_page("pages/actions.py", "Actions", "task_alt"))
-        pages.append(_page("pages/timeline.py", "Timeline", "timeline"))
-        pages.append(_page("pages/conference.py", "Conference view", "groups"))
+        case.append(_page("pages/observations.py", "Observations", "list_alt"))
+        case.append(_page("pages/evidence.py", "Evidence", "photo_library"))
+        case.append(_page("pages/facts.py", "Trusted facts", "fact_check"))
+        case.append(_page("pages/crossrefs.py", "Cross-references", "rule"))
+        case.append(_page("pages/actions.py", "Actions", "task_alt"))
+        case.append(_page("pages/timeline.py", "Timeline", "timeline"))
+        case.append(_page("pages/conference.py", "Conference view", "groups"))
     if can.manage_members:
-        pages.append(_page("pages/members.py", "Members", "group"))
+        managing.append(_page("pages/members.py", "Members", "group"))
     if can.see_activity:
-        pages.append(_page("pages/activity.py", "Activity", "history"))
+        managing.append(_page("pages/activity.py", "Activity", "history"))
     if can.manage_users:
-        pages.append(_page("pages/users.py", "Users", "manage_accounts"))
-    pages.append(_page("pages/account.py", "My account", "account_circle"))
-    return pages
+        managing.append(_page("pages/users.py", "Users", "manage_accounts"))
+    sections = {
+        "": [_page("pages/cases.py", "Cases", "folder_open", default=True)],
+        "This case": case,
+        "Manage": managing,
+        "You": [_page("pages/account.py", "My account", "account_circle")],
+    }
+    return {section: pages for section, pages in sections.items() if pages}
 
 
 def _idle_check() -> None:
@@ -89,7 +94,7 @@ try:
         )
         _sidebar(user)
     else:
-        navigation = st.navigation(_pages_for(user))
+        navigation = st.navigation(_pages_for(user), expanded=True)  # every page in sight: no "View more"
         _sidebar(user)
         if st.session_state.pop("password_changed", False):
             st.toast("Your password is changed.", icon=":material/check_circle:")

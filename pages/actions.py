@@ -115,7 +115,7 @@ def _action_form(key: str, initial: dict, errors: dict) -> dict:
         "Done by",
         value=initial.get("done_by", ""),
         max_chars=200,
-        placeholder=f"{user.display_name}, if done and left empty",
+        placeholder="you, if done and left empty",
         key=f"{key}_done_by",
     )
     with c3:
