@@ -46,7 +46,7 @@ show_retracted = f2.toggle("Show retracted")
 shown = frame if show_retracted else current
 if chosen:
     shown = shown[shown["status"].isin(chosen)]
-st.caption(f"{len(shown)} of {len(frame)} actions.")
+st.caption(f"{len(shown)} of {len(frame) if show_retracted else len(current)} actions.")
 actions_table(shown)
 
 
@@ -158,7 +158,7 @@ code = st.selectbox(
     list(labels),
     index=None,
     format_func=labels.get,
-    placeholder="choose an action to see its history, update or retract it",
+    placeholder="choose an action to see its history" + (", update or retract it" if may_record else ""),
     key="open_action",
 )
 if not code:
@@ -185,7 +185,7 @@ with st.expander("Update", icon=":material/edit:", expanded=opened.current["stat
     with st.form(updating.key):
         given = _action_form(updating.key, opened.current, updating.errors)
         reason = st.text_input("Reason for the change", max_chars=2000, placeholder="optional")
-        field_error(updating.errors, "reason", "action")
+        field_error(updating.errors, "reason")
         if st.form_submit_button("Save", type="primary"):
             updating.submit(
                 lambda: actions.update_action(

@@ -70,7 +70,8 @@ def update_action(
     expected_version: int | None = None,
 ) -> str:
     """Add a version: mark it done or not applicable, set a due date, add the reference. Fields
-    not given keep their value, except that leaving "done" clears when and by whom."""
+    not given keep their value, except that leaving "done" clears when and by whom, and leaving
+    "not applicable" its reason."""
     changes = changes or {}
     access = authorize(db, actor, Right.RECORD, reference)
     errors = {}
@@ -80,11 +81,11 @@ def update_action(
         errors["reason"] = str(e)
     with transaction(db):
         latest = ACTIONS.latest(db, access.case_id, code)
-        merged = _as_given(db, latest) | {k: ("" if v is None else v) for k, v in (changes or {}).items()}
-        if merged["status"] != "done":
-            merged |= {name: changes.get(name, "") for name in ("done_at", "done_by")}
-        if merged["status"] != "not_applicable":
-            merged["status_reason"] = changes.get("status_reason", "")
+        current = _as_given(db, latest)
+        given = {k: ("" if v is None else v) for k, v in changes.items()}
+        if str(given.get("done_at", "")).strip() and not str(given.get("status", "")).strip():
+            given["status"] = "done"  # a time it was done means done, as when recording
+        merged = _carried_over_dropped(current, current | given)
         try:
             clean = normalise(db, access.case_id, actor, merged, keep_observation=latest["observation_id"])
         except ValidationError as e:
@@ -263,8 +264,10 @@ def normalise(
     elif status in ("to_do", "done") and clean.get("status_reason"):
         errors["status_reason"] = "is only for an action that does not apply; leave it empty"
     done = clean.pop("done", None)
-    if status != "done" and (done is not None or clean.get("done_by")):
-        errors.setdefault("done_at" if done is not None else "done_by", "is only for a done action; leave it empty")
+    if status != "done" and done is not None:
+        errors.setdefault("done_at", "is only for a done action; leave it empty")
+    if status != "done" and clean.get("done_by"):
+        errors.setdefault("done_by", "is only for a done action; leave it empty")
     if status == "done" and clean.get("kind") == "police_informed" and "reference" in clean and not clean["reference"]:
         errors["reference"] = POLICE_REFERENCE_NEEDED
     unknown = sorted(set(given) - set(INPUT_FIELDS))
@@ -278,6 +281,19 @@ def normalise(
     clean["done_at"] = done.at if status == "done" else None
     clean["done_precision"] = done.precision if status == "done" else "unknown"
     return clean
+
+
+def _carried_over_dropped(current: dict, merged: dict) -> dict:
+    """Leaving "done" drops when and by whom, and leaving "not applicable" drops its reason, when
+    they are the old version's values carried over (as an update form sends them back), not typed
+    anew: those would be refused as belonging to a status the action no longer has."""
+    try:
+        status = _status(merged, load_catalog())
+    except ValueError:
+        return merged  # normalise names the bad status
+    carried = [name for name in ("done_at", "done_by") if status != "done"]
+    carried += ["status_reason"] if status != "not_applicable" else []
+    return merged | {name: "" for name in carried if merged[name] == current[name]}
 
 
 def _status(given: dict, catalog) -> str:
@@ -366,9 +382,8 @@ def _frame(rows, *, today: date, latest: bool = False) -> pd.DataFrame:
     frame["state"] = frame["status"].map(lambda v: catalog.label("action_statuses", v)).astype(object)
     done = zip(frame["done_at"].tolist(), frame["done_precision"].tolist(), strict=True)
     frame["done"] = [format_local(at, precision) if at else "" for at, precision in done]
-    frame["overdue"] = (
-        (frame["status"] == "to_do") & (frame["due_date"] != "") & (frame["due_date"] < today.isoformat())
-    ).astype(bool)
+    still_to_do = (frame["status"] == "to_do") & ~frame["retracted"]
+    frame["overdue"] = (still_to_do & (frame["due_date"] != "") & (frame["due_date"] < today.isoformat())).astype(bool)
     return frame[[*COLUMNS, "latest"] if latest else COLUMNS]
 
 

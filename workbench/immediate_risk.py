@@ -6,14 +6,16 @@ risk was known then, and recording comes after); from when the marking version w
 an amendment marked it later.
 
 The police count as told of an item when a done "police informed" action names it, or names no
-observation and was done or recorded after the item was marked (one call about everything known
-then). An image-sharing incident's own "reported to: police" is kept as what the record says, but
+observation and was done after the item was marked (one call about everything known then; an
+action done on a day, with no time, counts for all that day). One that names the item comes
+first. An image-sharing incident's own "reported to: police" is kept as what the record says, but
 only an action says when, by whom and with what reference.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import pandas as pd
 import sqlite_utils
@@ -114,12 +116,19 @@ def _marked(db, case_id: int) -> list[dict]:
 
 
 def _covering(told: pd.DataFrame, item: dict) -> dict | None:
-    for action in told.to_dict("records"):
-        if action["observation"] == item["code"]:
-            return action
-        if not action["observation"] and max(action["done_at"], action["created_at"]) >= item["marked_at"]:
-            return action
-    return None
+    """The earliest action naming the item, else the earliest naming none done after it was marked."""
+    records = told.to_dict("records")
+    named = [a for a in records if a["observation"] == item["code"]]
+    general = [a for a in records if not a["observation"] and _done_by_end(a) >= from_iso_utc(item["marked_at"])]
+    return next(iter(named + general), None)
+
+
+def _done_by_end(action: dict) -> datetime:
+    """The latest moment the action may have been done: its time, or the end of its day."""
+    done = from_iso_utc(action["done_at"])
+    if action["done_precision"] == "exact":
+        return done
+    return done + timedelta(days=1)  # the start of that London day, plus a day (DST: near enough)
 
 
 def _minutes(marked_at: str, action: dict) -> int | None:
