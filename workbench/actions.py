@@ -120,20 +120,7 @@ def retract_action(
 ) -> str:
     """Withdraw an action recorded in error; it stays on record, marked retracted, with the reason."""
     access = authorize(db, actor, Right.RECORD, reference)
-    reason = fields.reason(reason)
-    with transaction(db):
-        latest, version = ACTIONS.next_version(db, access.case_id, code, expected_version)
-        ACTIONS.add_version(db, actor, latest["id"], version, latest, reason=reason, retracted=True)
-        audit.record(
-            db,
-            actor.username,
-            "action.retract",
-            case_ref=access.reference,
-            item_code=latest["code"],
-            details={"version": version},
-            justification=reason,
-        )
-    return latest["code"]
+    return ACTIONS.retract(db, actor, access, code, reason, expected_version=expected_version)
 
 
 @dataclass(frozen=True)

@@ -129,21 +129,15 @@ def retract_fact(
 ) -> str:
     """Withdraw a fact (wrong, or about someone else): it stays on record, marked retracted."""
     access = authorize(db, actor, Right.RECORD, reference)
-    reason = fields.reason(reason)
-    with transaction(db):
-        latest, version = FACTS.next_version(db, access.case_id, code, expected_version)
-        FACTS.add_version(db, actor, latest["id"], version, latest, reason=reason, retracted=True)
-        crossref.refresh(db, access.case_id)
-        audit.record(
-            db,
-            actor.username,
-            "fact.retract",
-            case_ref=access.reference,
-            item_code=latest["code"],
-            details={"version": version},
-            justification=reason,
-        )
-    return latest["code"]
+    return FACTS.retract(
+        db,
+        actor,
+        access,
+        code,
+        reason,
+        expected_version=expected_version,
+        then=lambda _: crossref.refresh(db, access.case_id),
+    )
 
 
 @dataclass(frozen=True)

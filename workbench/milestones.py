@@ -39,20 +39,7 @@ def add_milestone(db: sqlite_utils.Database, actor: Actor, reference: str, given
 def retract_milestone(db: sqlite_utils.Database, actor: Actor, reference: str, code: str, reason: str) -> str:
     """Withdraw a milestone recorded in error; it stays on record, marked retracted, with the reason."""
     access = authorize(db, actor, Right.RECORD, reference)
-    reason = fields.reason(reason)
-    with transaction(db):
-        latest, version = MILESTONES.next_version(db, access.case_id, code, None)
-        MILESTONES.add_version(db, actor, latest["id"], version, latest, reason=reason, retracted=True)
-        audit.record(
-            db,
-            actor.username,
-            "milestone.retract",
-            case_ref=access.reference,
-            item_code=latest["code"],
-            details={"version": version},
-            justification=reason,
-        )
-    return latest["code"]
+    return MILESTONES.retract(db, actor, access, code, reason)
 
 
 def normalise(given: dict) -> dict:

@@ -181,20 +181,15 @@ def retract(
     """Withdraw an observation: it stays on record, marked retracted, with the reason."""
     access = authorize(db, actor, Right.RECORD, reference)
     current = _load(db, access.case_id, code)
-    reason = fields.reason(reason)
-    with transaction(db):
-        latest, version = OBSERVATIONS.next_version(db, access.case_id, current.code, expected_version)
-        OBSERVATIONS.add_version(db, actor, latest["id"], version, latest, reason=reason, retracted=True)
-        crossref.refresh_observations(db, access.case_id, [current.code])
-        audit.record(
-            db,
-            actor.username,
-            "observation.retract",
-            case_ref=access.reference,
-            item_code=current.code,
-            details={"version": version},
-            justification=reason,
-        )
+    OBSERVATIONS.retract(
+        db,
+        actor,
+        access,
+        current.code,
+        reason,
+        expected_version=expected_version,
+        then=lambda retracted: crossref.refresh_observations(db, access.case_id, [retracted]),
+    )
     return _load(db, access.case_id, current.code)
 
 

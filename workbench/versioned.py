@@ -1,18 +1,21 @@
 """Append-only records: an identity row with a per-case code, and numbered versions.
 
-Observations and facts are kept this way. Recording writes version 1; amending writes the next
-version with who, when and why; retracting writes one marked retracted, with the reason. Nothing
-is updated or deleted (the migrations' triggers refuse it); the current version is the highest.
+Observations, facts, milestones and actions are kept this way. Recording writes version 1;
+amending writes the next version with who, when and why; retracting writes one marked retracted,
+with the reason. Nothing is updated or deleted (the migrations' triggers refuse it); the current
+version is the highest.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlite_utils
 
-from workbench.access import Actor
-from workbench.db import next_code, query_one
+from workbench import audit, fields
+from workbench.access import Actor, CaseAccess
+from workbench.db import next_code, query_one, transaction
 from workbench.errors import Conflict, NotFound
 from workbench.timeutil import now_utc
 
@@ -94,3 +97,33 @@ class VersionedTable:
                 "reopen it and try again."
             )
         return latest, latest["version"] + 1
+
+    def retract(
+        self,
+        db: sqlite_utils.Database,
+        actor: Actor,
+        access: CaseAccess,
+        code: str,
+        reason: str,
+        *,
+        expected_version: int | None = None,
+        then: Callable[[str], None] | None = None,
+    ) -> str:
+        """Withdraw a record: a version marked retracted, with the reason, and the audit event
+        "<noun>.retract". `then(code)` runs in the same transaction (re-running rules). Returns the code."""
+        reason = fields.reason(reason)
+        with transaction(db):
+            latest, version = self.next_version(db, access.case_id, code, expected_version)
+            self.add_version(db, actor, latest["id"], version, latest, reason=reason, retracted=True)
+            if then:
+                then(latest["code"])
+            audit.record(
+                db,
+                actor.username,
+                f"{self.noun}.retract",
+                case_ref=access.reference,
+                item_code=latest["code"],
+                details={"version": version},
+                justification=reason,
+            )
+        return latest["code"]
