@@ -1,6 +1,8 @@
 """Actions: what was done about what was seen. Record one (done, to do with a due date, or not
 applicable and why), mark it done when it is, open one for its history, retract one made in error."""
 
+from contextlib import nullcontext
+
 import streamlit as st
 
 from workbench import access, actions, immediate_risk, observations
@@ -88,54 +90,32 @@ def _action_form(key: str, initial: dict, errors: dict) -> dict:
         or ""
     )
     field_error(errors, "observation")
-    given["note"] = st.text_input(
-        "Note",
-        value=initial.get("note", ""),
-        max_chars=2000,
-        placeholder="what, to whom; required for Other",
-        key=f"{key}_note",
-    )
-    field_error(errors, "note")
+
+    def text(where, label: str, name: str, suffix: str | None = None, **options) -> None:
+        """A text field, the reason it was refused beneath it."""
+        given[name] = where.text_input(label, value=initial.get(name, ""), key=f"{key}_{suffix or name}", **options)
+        with where if where is not st else nullcontext():  # a column, or the form itself
+            field_error(errors, name)
+
+    text(st, "Note", "note", max_chars=2000, placeholder="what, to whom; required for Other")
     c1, c2, c3 = st.columns(3)
-    given["due_date"] = c1.text_input(
-        "Due by", value=initial.get("due_date", ""), placeholder="YYYY-MM-DD", key=f"{key}_due"
-    )
-    with c1:
-        field_error(errors, "due_date")
-    given["done_at"] = c2.text_input(
+    text(c1, "Due by", "due_date", "due", placeholder="YYYY-MM-DD")
+    text(
+        c2,
         "Done at",
-        value=initial.get("done_at", ""),
+        "done_at",
         placeholder="now, if done and left empty",
         help="A day (2026-03-14) or a day and time (2026-03-14 10:30), London time. Only for a done action.",
-        key=f"{key}_done_at",
     )
-    with c2:
-        field_error(errors, "done_at")
-    given["done_by"] = c3.text_input(
-        "Done by",
-        value=initial.get("done_by", ""),
-        max_chars=200,
-        placeholder="you, if done and left empty",
-        key=f"{key}_done_by",
-    )
-    with c3:
-        field_error(errors, "done_by")
-    given["reference"] = st.text_input(
+    text(c3, "Done by", "done_by", max_chars=200, placeholder="you, if done and left empty")
+    text(
+        st,
         "Reference given",
-        value=initial.get("reference", ""),
+        "reference",
         max_chars=200,
         placeholder="the police incident or log number; the platform's report number",
-        key=f"{key}_reference",
     )
-    field_error(errors, "reference")
-    given["status_reason"] = st.text_input(
-        "Why it does not apply",
-        value=initial.get("status_reason", ""),
-        max_chars=2000,
-        placeholder="only for Not applicable",
-        key=f"{key}_status_reason",
-    )
-    field_error(errors, "status_reason")
+    text(st, "Why it does not apply", "status_reason", max_chars=2000, placeholder="only for Not applicable")
     return given
 
 
