@@ -9,13 +9,12 @@ can be shown to a room that need not know who they are. Every opening is audited
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pandas as pd
 import sqlite_utils
 
-from workbench import actions, audit, crossref, immediate_risk, timeline
+from workbench import actions, audit, crossref, immediate_risk, redaction, timeline
 from workbench.access import Actor, Right, authorize
 from workbench.timeutil import format_local, now_utc
 
@@ -48,7 +47,7 @@ def conference_view(
     found = crossref.crossref_frame(db, access.case_id)
     contradictions = found[found["relation"] == "contradicts"][["observation", "fact", "detail"]]
     observed = events[events["source"] == "observation"]
-    hide = _pseudonymiser(db, access.case_id) if pseudonyms_only else (lambda text: text)
+    hide = redaction.pseudonymiser(db, access.case_id) if pseudonyms_only else (lambda text: text)
     risky = observed[observed["immediate_risk"]]
     told = immediate_risk.risks(db, access.case_id).set_index("code")
     to_do = actions.outstanding(actions.actions_frame(db, access.case_id))
@@ -103,41 +102,3 @@ def conference_view(
         details={"events": len(events), "pseudonyms_only": pseudonyms_only},
     )
     return conference
-
-
-def _pseudonymiser(db, case_id: int):
-    """Names and handles the case knows, longest first, each replaced wherever it stands as words."""
-    replacements = []
-    for row in db.query("SELECT name, pseudonym FROM people WHERE case_id = ?", (case_id,)):
-        if row["name"]:
-            replacements.append((row["name"], row["pseudonym"]))
-    for row in db.query(  # the names trusted sources know them by
-        """SELECT v.value, p.pseudonym FROM facts f
-           JOIN fact_versions v ON v.fact_id = f.id
-            AND v.version = (SELECT MAX(version) FROM fact_versions WHERE fact_id = f.id)
-           JOIN people p ON p.id = f.person_id
-           WHERE f.case_id = ? AND v.retracted = 0 AND v.attribute IN ('full_name', 'known_alias')""",
-        (case_id,),
-    ):
-        replacements.append((row["value"], row["pseudonym"]))
-    for row in db.query(
-        """SELECT a.handle, p.pseudonym FROM accounts a LEFT JOIN people p ON p.id = a.person_id
-           WHERE a.case_id = ?""",
-        (case_id,),
-    ):
-        owner = f"{row['pseudonym']}'s account" if row["pseudonym"] else "an account"
-        replacements.append((row["handle"], owner))
-        replacements.append((row["handle"].lstrip("@"), owner))
-    replacements.sort(key=lambda pair: len(pair[0]), reverse=True)
-    patterns = [
-        (re.compile(r"(?<!\w)@?" + re.escape(name.lstrip("@")) + r"(?!\w)", re.IGNORECASE), pseudonym)
-        for name, pseudonym in replacements
-        if name.strip()
-    ]
-
-    def hide(text: str) -> str:
-        for pattern, pseudonym in patterns:
-            text = pattern.sub(pseudonym, text)
-        return text
-
-    return hide
