@@ -10,6 +10,8 @@ from __future__ import annotations
 import inspect
 import io
 import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -23,6 +25,7 @@ from workbench import (
     conference,
     crossref,
     evidence,
+    export,
     facts,
     immediate_risk,
     milestones,
@@ -152,6 +155,13 @@ CALLS = {
     "actions.view_action": (Right.VIEW, lambda db, who: actions.view_action(db, who, CASE, "ACT-0001")),
     "actions.list_actions": (Right.VIEW, lambda db, who: actions.list_actions(db, who, CASE)),
     "immediate_risk.list_risks": (Right.VIEW, lambda db, who: immediate_risk.list_risks(db, who, CASE)),
+    "export.export_case": (
+        Right.EXPORT,
+        lambda db, who: export.export_case(
+            db, who, CASE, Path(tempfile.mkdtemp()) / "bundle.zip", export.ExportOptions("Strategy meeting", "Police")
+        ),
+    ),
+    "export.list_exports": (Right.VIEW, lambda db, who: export.list_exports(db, who, CASE)),
     "timeline.timeline": (Right.VIEW, lambda db, who: timeline.timeline(db, who, CASE)),
     "timeline.download_csv": (
         Right.VIEW, lambda db, who: timeline.download_csv(db, who, CASE, timeline.TimelineFilter()),
@@ -174,12 +184,12 @@ CALLS = {
 
 MODULES = (
     cases, people, observations, facts, crossref, milestones, actions, immediate_risk, timeline, conference, activity,
-    evidence,
+    evidence, export,
 )  # fmt: skip
 _STATE_TABLES = (
     "users", "cases", "case_members", "people", "accounts", "observations", "observation_versions", "facts",
     "fact_versions", "evidence", "evidence_purges", "evidence_checks", "crossrefs", "crossref_versions",
-    "rule_findings", "rule_state", "milestones", "milestone_versions", "actions", "action_versions",
+    "rule_findings", "rule_state", "milestones", "milestone_versions", "actions", "action_versions", "exports",
 )  # fmt: skip
 
 

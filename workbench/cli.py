@@ -21,10 +21,12 @@ from workbench import (
     actions,
     activity,
     audit,
+    bundle_verify,
     cases,
     crossref,
     demo,
     evidence,
+    export,
     facts,
     milestones,
     observations,
@@ -827,6 +829,65 @@ def evidence_purge(c: _Context, reference: str, code: str, reason: str, as_user:
 
 
 # --- audit -------------------------------------------------------------------------------------
+
+
+# --- evidence bundles ----------------------------------------------------------------------------
+
+
+@main.command("export")
+@click.argument("reference")
+@click.option("--out", "target", required=True, type=click.Path(path_type=Path), help="The ZIP to write.")
+@as_option
+@click.option("--purpose", required=True, help="Why it is shared (kept on record and in the bundle).")
+@click.option("--recipient", required=True, help="Whom it is for.")
+@click.option("--redact", default="", help="Any of names,handles,urls,gps, comma-separated.")
+@click.option("--no-files", is_flag=True, help="Leave the evidence files out (evidence.csv still lists them).")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (London).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (London).")
+@click.option(
+    "--conditions-met",
+    default="",
+    help="How the conditions on records graded C are met; without it they are left out.",
+)
+@click.option("--force", is_flag=True, help="Replace a file already at --out.")
+@pass_context
+def export_bundle(
+    c: _Context, reference: str, target: Path, as_user: str, redact: str, no_files: bool, date_from, date_to, **given
+) -> None:
+    """Export a case as an evidence bundle: CSVs, the evidence files, datapackage.json, README.txt,
+    SHA256SUMS. Prints the bundle's code, path and SHA-256."""
+    options = export.ExportOptions(
+        purpose=given["purpose"],
+        recipient=given["recipient"],
+        redact=tuple(part.strip() for part in redact.split(",") if part.strip()),
+        include_files=not no_files,
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None,
+        conditions_met=given["conditions_met"],
+        force=given["force"],
+    )
+    result = export.export_case(c.db, c.actor(as_user), reference, target, options)
+    click.echo(f"{result.code} {result.path} sha256 {result.sha256} ({result.files} files, {result.size} bytes)")
+    if result.left_out_conditional:
+        click.echo(
+            f"note: {result.left_out_conditional} observation(s) graded C (sharing with conditions) were left out; "
+            "give --conditions-met to include them.",
+            err=True,
+        )
+
+
+@main.command("verify-bundle")
+@click.argument("bundle", type=click.Path(path_type=Path, dir_okay=False))
+def verify_bundle(bundle: Path) -> None:
+    """Check an evidence bundle: SHA256SUMS, the data package's hashes and Table Schemas, and each
+    evidence file against its name and evidence.csv. Exit 0 when intact, 1 with one line per problem."""
+    report = bundle_verify.verify_bundle(bundle)
+    if report.intact:
+        click.echo(f"bundle intact: {report.files} files")
+        return
+    for problem in report.problems:
+        click.echo(_printable(problem))
+    sys.exit(1)
 
 
 @main.group("audit")

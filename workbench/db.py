@@ -55,6 +55,22 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         conn.execute("COMMIT")
 
 
+@contextlib.contextmanager
+def snapshot(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One read transaction: every read inside sees the same moment, while writers go on (WAL).
+    Nothing is written: it ends with a rollback. Inside a transaction already, it joins it."""
+    conn = db.conn
+    if conn.in_transaction:
+        yield db
+        return
+    conn.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+
 def query_one(db: sqlite_utils.Database, sql: str, params: tuple | dict = ()) -> dict | None:
     return next(iter(db.query(sql, params)), None)
 

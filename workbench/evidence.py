@@ -444,6 +444,11 @@ def original(db: sqlite_utils.Database, actor: Actor, reference: str, code: str)
     return item, data
 
 
+def case_items(db: sqlite_utils.Database, case_id: int) -> list[EvidenceItem]:
+    """Every item of a case, purged ones included, in the order received. For modules that have authorized."""
+    return _items(db, "e.case_id = ?", (case_id,))
+
+
 def _item(db, case_id: int, code: str) -> EvidenceItem:
     wanted = str(code or "").strip().upper()
     found = _items(db, "e.case_id = ? AND e.code = ?", (case_id, wanted))
