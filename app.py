@@ -32,6 +32,7 @@ def _pages_for(user: access.Actor) -> dict[str, list[st.Page]]:
         case.append(_page("pages/actions.py", "Actions", "task_alt"))
         case.append(_page("pages/timeline.py", "Timeline", "timeline"))
         case.append(_page("pages/conference.py", "Conference view", "groups"))
+        case.append(_page("pages/export.py", "Export", "ios_share"))
     if can.manage_members:
         managing.append(_page("pages/members.py", "Members", "group"))
     if can.see_activity:

@@ -20,6 +20,7 @@ TITLES = {
     "pages/actions.py": "Actions",
     "pages/timeline.py": "Timeline",
     "pages/conference.py": "Conference view",
+    "pages/export.py": "Export",
     "pages/members.py": "Members",
     "pages/activity.py": "Activity",
     "pages/users.py": "Users",
@@ -59,6 +60,7 @@ READ_PAGES = {
     "Actions",
     "Timeline",
     "Conference view",
+    "Export",
 }
 CASE_PAGES = READ_PAGES | {"Record observation"}
 # What an analyst who leads nothing sees: the case pages and their own account.

@@ -123,6 +123,7 @@ def test_choosing_a_new_password_opens_the_normal_navigation(home, db):
         "Actions",
         "Timeline",
         "Conference view",
+        "Export",
         "My account",
     }
     assert any(t.value == "Cases" for t in at.title)
