@@ -229,7 +229,10 @@ def _evidence_byte(paths):
     jpg = paths["noise.jpg"]
     return (
         {"change": {jpg: flip_last_byte}},
-        [f"{jpg}: changed (its SHA-256 is not the one SHA256SUMS gives)", f"{jpg}: its SHA-256 does not match its name"],
+        [
+            f"{jpg}: changed (its SHA-256 is not the one SHA256SUMS gives)",
+            f"{jpg}: its SHA-256 does not match its name",
+        ],
         [jpg],
     )
 
@@ -333,8 +336,19 @@ def _sums_line_garbled(paths):
 
     return (
         {"change": {"SHA256SUMS": edit}},
-        ["accounts.csv: not listed in SHA256SUMS (added after export?)"],
+        [
+            "SHA256SUMS: line 2 is not '<sha256>  <file>'",
+            "accounts.csv: not listed in SHA256SUMS (added after export?)",
+        ],
         [],
+    )
+
+
+def _datapackage_removed(paths):
+    return (
+        {"change": {"datapackage.json": lambda data: None}},
+        ["datapackage.json: listed in SHA256SUMS but missing from the bundle"],
+        ["datapackage.json"],
     )
 
 
@@ -342,6 +356,7 @@ TAMPERING = {
     "observations-csv-byte": _observation_byte,
     "evidence-file-byte": _evidence_byte,
     "csv-removed": _csv_removed,
+    "datapackage-removed": _datapackage_removed,
     "evidence-file-removed": _evidence_removed,
     "file-added": _file_added,
     "evidence-renamed-to-another-hash": _evidence_renamed,
@@ -372,6 +387,114 @@ def test_tampering_is_named_by_file_and_exits_1(run, bundle, case_data, tmp_path
     assert (checked.returncode != 0) == bool(sha256sum_fails), checked.stdout + checked.stderr
 
 
+def test_a_bundle_without_sha256sums_is_refused(run, bundle, tmp_path):
+    tampered = rewrite(bundle, tmp_path / "tampered.zip", change={"SHA256SUMS": lambda data: None})
+    lines = cli_refused(verify(run, tampered)).splitlines()
+    assert "SHA256SUMS: missing" in lines
+    checked = sha256sum_check(unzip(tampered, tmp_path / "unzipped"))
+    assert checked.returncode != 0
+
+
+def test_a_damaged_member_is_named_as_unreadable(run, bundle, case_data, tmp_path):
+    """One byte of the ZIP itself changed inside a stored evidence file: its CRC no longer matches."""
+    jpg = case_data["noise.jpg"]
+    raw = bytearray(bundle.read_bytes())
+    at = bytes(raw).index(read_member(bundle, jpg)[100:140])
+    raw[at] ^= 0x01
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(bytes(raw))
+    result = verify(run, damaged)
+    cli_refused(result)
+    assert any(line.startswith(f"{jpg}: cannot be read (Bad CRC-32") for line in result.stdout.splitlines())
+
+
+def rehashed(changes: dict[str, bytes]) -> dict[str, Callable[[bytes], bytes]]:
+    """Changes to members that also rewrite SHA256SUMS and datapackage.json to match them: the kind
+    of tampering only the Table Schemas and the evidence files' names can still show."""
+    hashes = {name: hashlib.sha256(data).hexdigest() for name, data in changes.items()}
+    new_package: dict[str, bytes] = {}
+
+    def package(data: bytes) -> bytes:
+        descriptor = json.loads(data)
+        for resource in descriptor["resources"]:
+            if resource["path"] in changes:
+                resource["hash"] = f"sha256:{hashes[resource['path']]}"
+                resource["bytes"] = len(changes[resource["path"]])
+        new_package["data"] = (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        return new_package["data"]
+
+    def sums(data: bytes) -> bytes:
+        lines = []
+        for line in data.decode("ascii").splitlines():
+            digest, name = line.split("  ", 1)
+            if name == "datapackage.json":
+                digest = hashlib.sha256(new_package["data"]).hexdigest()
+            lines.append(f"{hashes.get(name, digest)}  {name}\n")
+        return "".join(lines).encode("ascii")
+
+    # Members are rewritten in ZIP order: datapackage.json comes before SHA256SUMS.
+    return {
+        **{name: (lambda data, new=data: new) for name, data in changes.items()},
+        "datapackage.json": package,
+        "SHA256SUMS": sums,
+    }
+
+
+def test_a_csv_rewritten_with_matching_hashes_is_checked_against_its_table_schema(run, bundle, tmp_path):
+    original = read_member(bundle, "evidence.csv")
+    head, first, *rest = original.split(b"\r\n")
+    cells = first.split(b'","')
+    assert cells[6].isdigit()  # size
+    cells[6] = b"not-a-size"
+    changed = b"\r\n".join([head, b'","'.join(cells), *rest])
+    tampered = rewrite(bundle, tmp_path / "tampered.zip", change=rehashed({"evidence.csv": changed}))
+    assert sha256sum_check(unzip(tampered, tmp_path / "unzipped")).returncode == 0  # sha256sum sees nothing
+    lines = cli_refused(verify(run, tampered)).splitlines()
+    assert any(line.startswith("evidence.csv: type-error (row 2)") for line in lines), lines
+
+
+def test_an_evidence_file_replaced_with_matching_hashes_is_named_by_its_name(run, bundle, case_data, tmp_path):
+    png = case_data["ramp.png"]
+    tampered = rewrite(bundle, tmp_path / "tampered.zip", change=rehashed({png: files.png(colour="white")}))
+    assert sha256sum_check(unzip(tampered, tmp_path / "unzipped")).returncode == 0
+    lines = cli_refused(verify(run, tampered)).splitlines()
+    assert f"{png}: its SHA-256 does not match its name" in lines
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+def test_a_second_member_of_the_same_name_is_not_intact(run, bundle, tmp_path):
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(bundle) as old, zipfile.ZipFile(tampered, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == "observations.csv":
+                new.writestr("observations.csv", one_byte(b"Instagram bio", b"Instagram bIo")(data))
+            new.writestr(info, data)
+    assert len(members(tampered)) == len(members(bundle)) + 1
+    result = verify(run, tampered)
+    assert result.exit_code == 1, result.output
+    assert any(line.startswith("observations.csv: ") for line in result.stdout.splitlines())
+
+
+def test_an_intact_bundle_verifies_under_another_zip_name(run, bundle, tmp_path):
+    renamed = tmp_path / "received" / "CASE 1 bündle (copy).ZIP"
+    renamed.parent.mkdir()
+    renamed.write_bytes(bundle.read_bytes())
+    result = verify(run, renamed)
+    cli_ok(result)
+    assert result.stdout == f"bundle intact: {len(members(bundle))} files\n"
+
+
+@pytest.mark.parametrize("name", ["bundle.zip.download", "bundle"])
+def test_an_intact_bundle_verifies_whatever_its_file_name(run, bundle, tmp_path, name):
+    renamed = tmp_path / "received" / name
+    renamed.parent.mkdir()
+    renamed.write_bytes(bundle.read_bytes())
+    result = verify(run, renamed)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"bundle intact: {len(members(bundle))} files\n"
+
+
 def test_the_untampered_copy_still_verifies(run, bundle, tmp_path):
     """The rewriting itself leaves a bundle intact: what the tampering tests find is the change."""
     copy = rewrite(bundle, tmp_path / "copy.zip")
@@ -381,10 +504,8 @@ def test_the_untampered_copy_still_verifies(run, bundle, tmp_path):
 
 
 def test_a_changed_csv_is_also_named_by_the_data_package_check(run, bundle, tmp_path):
-    tampered = rewrite(bundle, tmp_path / "tampered.zip", change={"people.csv": lambda d: d + b""})
-    cli_ok(verify(run, tampered))  # nothing changed: still intact
     tampered = rewrite(
-        bundle, tmp_path / "tampered2.zip", change={"observations.csv": one_byte(b"Instagram bio", b"Instagram bIo")}
+        bundle, tmp_path / "tampered.zip", change={"observations.csv": one_byte(b"Instagram bio", b"Instagram bIo")}
     )
     lines = cli_refused(verify(run, tampered)).splitlines()
     assert any(line.startswith("observations.csv: hash-count") for line in lines), lines
@@ -398,7 +519,7 @@ def test_a_text_file_named_zip_is_refused_with_a_message(run, tmp_path):
     fake.write_text("Not a ZIP at all, just text.\n")
     result = verify(run, fake)
     output = cli_refused(result)
-    assert result.stdout.startswith("notes.zip: not a readable ZIP file"), output
+    assert result.stdout == "notes.zip: not a readable ZIP file (File is not a zip file)\n", output
     assert "Traceback" not in output
 
 
@@ -406,9 +527,10 @@ def test_a_missing_file_is_refused_with_a_message(run, tmp_path):
     missing = tmp_path / "nowhere.zip"
     result = verify(run, missing)
     output = cli_refused(result)
-    assert "nowhere.zip" in output
+    assert result.stdout.startswith("nowhere.zip: not a readable ZIP file ("), output
+    assert "No such file or directory" in result.stdout
+    assert len(result.stdout.splitlines()) == 1
     assert "Traceback" not in output
-    assert not output.startswith("bundle intact")
 
 
 def test_a_zip_that_is_not_a_bundle_is_refused(run, tmp_path):
@@ -457,10 +579,11 @@ def test_records_graded_c_are_left_out_with_a_note(case_data, db, analyst, obser
     observations.record(db, analyst, "CASE-1", observation_input(summary="Graded C (fictional)", handling_code="C"))
     result = export_cli()
     cli_ok(result)
-    assert (
-        "note: 1 observation(s) graded C (sharing with conditions) were left out; give --conditions-met to include them."
-        in result.stderr.splitlines()
+    note = (
+        "note: 1 observation(s) graded C (sharing with conditions) were left out; "
+        "give --conditions-met to include them."
     )
+    assert note in result.stderr.splitlines(), result.output
     assert "note:" not in result.stdout
     bundle = tmp_path / "bundle.zip"
     assert [row["code"] for row in csv_rows(bundle, "observations.csv")] == ["OBS-0001", "OBS-0002"]
@@ -525,6 +648,39 @@ def test_an_existing_out_is_refused_and_kept_unless_force(case_data, export_cli,
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no .partial left
 
 
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("bundle.txt", "error: out: must be a file name ending .zip"),
+        ("no-such-folder/bundle.zip", "error: out: is in a folder that does not exist: "),
+        (".", "error: out: must be a file name ending .zip"),
+    ],
+)
+def test_a_bad_out_is_refused(case_data, export_cli, tmp_path, db, out, message):
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = export_cli(out=tmp_path / out)
+    output = cli_refused(result)
+    assert message in result.stderr, output
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert db.execute("SELECT COUNT(*) FROM exports").fetchone()[0] == 0
+
+
+def test_an_altered_stored_file_stops_the_export_and_leaves_nothing(case_data, export_cli, tmp_path, db, world):
+    sha256 = case_data["noise.jpg"].split("/")[1].split(".")[0]
+    [stored] = list(world.evidence_dir.rglob(f"originals/{sha256}"))
+    stored.chmod(0o644)
+    stored.write_bytes(files.jpeg(seed=4))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = export_cli()
+    output = cli_refused(result)
+    assert "EV-0001's file no longer matches its SHA-256; run `workbench evidence verify`." in result.stderr, output
+    assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no bundle.zip, no .partial
+    assert db.execute("SELECT COUNT(*) FROM exports").fetchone()[0] == 0
+    assert len(audit_events(db, "export.start")) == 1  # the decision was recorded before the failure
+    assert audit_events(db, "export.complete") == []
+
+
 def test_from_after_to_is_refused(case_data, export_cli, tmp_path, db):
     result = export_cli("--from", "2025-03-20", "--to", "2025-03-14")
     output = cli_refused(result)
@@ -543,8 +699,7 @@ def test_from_and_to_choose_the_observations(case_data, export_cli, tmp_path):
 def test_a_reviewer_may_not_export(case_data, export_cli, tmp_path, db):
     result = export_cli(as_user="reviewer")
     output = cli_refused(result)
-    assert result.stderr.startswith("error: "), output
-    assert "export" in result.stderr
+    assert result.stderr == "error: Your part in case CASE-1 does not allow you to export.\n", output
     assert result.stdout == ""
     assert not (tmp_path / "bundle.zip").exists()
     assert db.execute("SELECT COUNT(*) FROM exports").fetchone()[0] == 0
@@ -552,20 +707,20 @@ def test_a_reviewer_may_not_export(case_data, export_cli, tmp_path, db):
 
 
 @pytest.mark.parametrize(
-    "options",
-    [("--redact", "names,handles,faces"), ("--from", "2025-03-20", "--to", "2025-03-14"), ("--as-reviewer",)],
+    ("options", "as_user"),
+    [
+        (("--redact", "names,handles,faces"), "analyst"),
+        (("--from", "2025-03-20", "--to", "2025-03-14"), "analyst"),
+        ((), "reviewer"),
+    ],
     ids=["unknown-redaction", "from-after-to", "reviewer"],
 )
-def test_nothing_is_written_on_refusal(case_data, export_cli, tmp_path, db, options):
+def test_nothing_is_written_on_refusal(case_data, export_cli, tmp_path, db, options, as_user):
     before = sorted(p.name for p in tmp_path.iterdir())
-    if options == ("--as-reviewer",):
-        result = export_cli(as_user="reviewer")
-    else:
-        result = export_cli(*options)
-    cli_refused(result)
-    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    cli_refused(export_cli(*options, as_user=as_user))
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no bundle.zip, no .partial
     assert db.execute("SELECT COUNT(*) FROM exports").fetchone()[0] == 0
-    assert audit_events(db, "export.complete") == []
+    assert audit_events(db, "export.start") == audit_events(db, "export.complete") == []
 
 
 def test_every_export_leaves_start_and_complete_audit_events(case_data, export_cli, tmp_path, db):

@@ -119,11 +119,12 @@ def observation_codes(db: sqlite_utils.Database, scope: Scope) -> list[str]:
         frame = frame[frame["handling_code"] != "C"]
     when = pd.to_datetime(frame["occurred_at"].where(frame["occurred_at"].notna(), frame["observed_at"]), utc=True)
     day = when.dt.tz_convert(LONDON).dt.date
+    keep = pd.Series(True, index=frame.index)
     if scope.date_from:
-        frame = frame[day >= scope.date_from]
+        keep &= day >= scope.date_from
     if scope.date_to:
-        frame = frame[day <= scope.date_to]
-    return frame["code"].tolist()
+        keep &= day <= scope.date_to
+    return frame.loc[keep, "code"].tolist()
 
 
 def observations_table(db: sqlite_utils.Database, scope: Scope, codes: list[str]) -> Table:

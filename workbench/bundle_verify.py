@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import re
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,11 @@ def verify_bundle(path: Path | str) -> BundleReport:
         return BundleReport(0, [f"{path.name}: not a readable ZIP file ({e})"])
     with bundle:
         names = [info.filename for info in bundle.infolist() if not info.is_dir()]
-        problems: list[str] = []
+        problems = [
+            f"{name}: in the ZIP {names.count(name)} times (a second copy can hide a change)"
+            for name in sorted(set(names))
+            if names.count(name) > 1
+        ]
         hashes = {}
         for name in names:
             try:
@@ -51,7 +56,7 @@ def verify_bundle(path: Path | str) -> BundleReport:
                 problems.append(f"{name}: cannot be read ({e})")
         problems += _check_sums(bundle, names, hashes)
         problems += _check_evidence(bundle, names, hashes)
-    problems += _check_package(path)
+        problems += _check_package(bundle)
     return BundleReport(len(names), problems)
 
 
@@ -75,8 +80,10 @@ def _check_sums(bundle: zipfile.ZipFile, names: list[str], hashes: dict[str, str
             continue
         listed[found[2]] = found[1]
     for name, expected in listed.items():
-        if name not in hashes:
+        if name not in names:
             problems.append(f"{name}: listed in {SUMS} but missing from the bundle")
+        elif name not in hashes:
+            continue  # unreadable: said already
         elif hashes[name] != expected:
             problems.append(f"{name}: changed (its SHA-256 is not the one {SUMS} gives)")
     for name in names:
@@ -112,17 +119,28 @@ def _check_evidence(bundle: zipfile.ZipFile, names: list[str], hashes: dict[str,
     return problems
 
 
-def _check_package(path: Path) -> list[str]:
-    """The data package, read by Frictionless: resources' hashes and sizes, and the CSVs against
-    their Table Schemas."""
-    try:
-        report = frictionless.validate(str(path))
-    except Exception as e:  # noqa: BLE001 - a damaged descriptor is a finding, not a crash
-        return [f"datapackage.json: cannot be read ({str(e).splitlines()[0][:200]})"]
-    problems = []
-    for task in report.tasks:
-        for error in task.errors:
-            where = f" (row {error.row_number})" if getattr(error, "row_number", None) else ""
-            problems.append(f"{task.place or task.name}: {error.type}{where}: {error.note}")
-    problems += [f"datapackage.json: {error.type}: {error.note}" for error in report.errors]
+def _check_package(bundle: zipfile.ZipFile) -> list[str]:
+    """The data package, read by Frictionless from the bundle unpacked in a temporary folder (gone
+    afterwards): resources' hashes and sizes, and the CSVs against their Table Schemas."""
+    if "datapackage.json" not in bundle.namelist():
+        return ["datapackage.json: missing"]
+    with tempfile.TemporaryDirectory(prefix="verify-bundle-") as folder:
+        try:
+            bundle.extractall(folder)  # zipfile keeps every member inside the folder
+            report = frictionless.validate(str(Path(folder) / "datapackage.json"))
+        except Exception as e:  # noqa: BLE001 - a damaged bundle is a finding, not a crash
+            return [f"datapackage.json: cannot be read ({str(e).replace(folder, '.').splitlines()[0][:200]})"]
+        problems = []
+        for task in report.tasks:
+            for error in task.errors:
+                where = f" (row {error.row_number})" if getattr(error, "row_number", None) else ""
+                note = error.note.replace(folder + "/", "").replace(folder, ".")
+                problems.append(f"{_resource_file(task)}: {error.type}{where}: {note}")
+        problems += [f"datapackage.json: {error.type}: {error.note.replace(folder, '.')}" for error in report.errors]
     return problems
+
+
+def _resource_file(task) -> str:
+    """The file a Frictionless task is about, as the bundle names it."""
+    place = str(task.place or task.name or "")
+    return place.rsplit("/", 1)[-1] if "/" in place else place
