@@ -64,6 +64,7 @@ class Scope:
     include_conditional: bool = False  # handling code C: only when the exporter confirmed the conditions are met
     redact: Redactions = field(default_factory=Redactions)
     hide: Callable[[str], str] = lambda text: text  # names, handles, web addresses in free text
+    address: Callable[[str], str] = lambda url: url  # a column holding one web address
 
 
 def _c(name: str, type_: str, description: str) -> Column:
@@ -104,10 +105,8 @@ _RECORDED = (
     _c("recorded_by", "string", "Who recorded this version (username)."),
     _c("recorded_at", "datetime", "When this version was recorded, UTC."),
 )
-_VERSION_ONLY = (
-    _c("retracted", "boolean", "This version withdraws the observation as recorded in error."),
-    _c("change_reason", "string", "Why this version was made (empty for version 1)."),
-)
+# No "retracted": an observation withdrawn as recorded in error is not exported, nor its versions.
+_CHANGE_REASON = _c("change_reason", "string", "Why this version was made (empty for version 1).")
 
 
 def observation_codes(db: sqlite_utils.Database, scope: Scope) -> list[str]:
@@ -144,10 +143,10 @@ def observations_table(db: sqlite_utils.Database, scope: Scope, codes: list[str]
 def observation_versions_table(db: sqlite_utils.Database, scope: Scope, codes: list[str]) -> Table:
     rows = _observation_rows(db, scope.case_id, every_version=True)
     rows = rows[rows["code"].isin(codes)]
-    columns = (*_OBSERVATION_COLUMNS, *_VERSION_ONLY, *_RECORDED)
+    columns = (*_OBSERVATION_COLUMNS, _CHANGE_REASON, *_RECORDED)
     return Table(
         "observation_versions",
-        "Every version of each observation the export covers: as first recorded, each amendment, retractions.",
+        "Every version of each observation the export covers: as first recorded and each amendment.",
         columns,
         _redact_observations(rows, scope)[[c.name for c in columns]],
     )
@@ -194,8 +193,7 @@ def _redact_observations(rows: pd.DataFrame, scope: Scope) -> pd.DataFrame:
         details=rows["details"].map(lambda text: _json_text(text, hide)),
         change_reason=rows["change_reason"].map(hide),
     )
-    if scope.redact.urls:
-        redacted["url"] = ""
+    redacted["url"] = redacted["url"].map(scope.address)
     if scope.redact.handles:
         redacted["account_handle"] = ""
     return redacted
@@ -293,8 +291,7 @@ def accounts_table(db: sqlite_utils.Database, scope: Scope) -> Table:
     rows = rows.assign(notes=rows["notes"].map(scope.hide), person=rows["person"].fillna(""))
     if scope.redact.handles:
         rows = rows.assign(handle="")
-    if scope.redact.urls:
-        rows = rows.assign(url="")
+    rows = rows.assign(url=rows["url"].map(scope.address))
     columns = (
         _c("code", "string", "The account's code in the case (AC-0002)."),
         _c("platform", "string", "The platform."),
@@ -373,8 +370,9 @@ def evidence_table(
             files.append(EvidenceFile(item.code, item.sha256, item.size, path))
         metadata = item.metadata
         raw = metadata.get("raw") or {}
-        if scope.redact.gps:
-            raw = {tag: value for tag, value in raw.items() if not tag.upper().startswith("GPS")}
+        if scope.redact.gps:  # the GPS tags, and the pointer to them
+            raw = {tag: value for tag, value in raw.items() if "GPS" not in tag.upper()}
+        raw = _walk(raw, scope.hide)
         rows.append(
             {
                 "code": item.code,
@@ -388,7 +386,7 @@ def evidence_table(
                 "height": item.height,
                 "observation": item.observation or "",
                 "duplicate_of": item.duplicate_of or "",
-                "source_url": "" if scope.redact.urls else item.source_url,
+                "source_url": scope.address(item.source_url),
                 "platform": item.platform,
                 "shows": scope.hide(item.shows),
                 "relevance": scope.hide(item.relevance),

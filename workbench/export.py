@@ -231,9 +231,8 @@ class _Built:
 
 def _build(db, case_id: int, reference: str, options: ExportOptions) -> _Built:
     wanted = Redactions(**{name: name in options.redact for name in REDACTABLE})
-    hide = redaction.redactor(
-        redaction.known(db, case_id), names=wanted.names, handles=wanted.handles, urls=wanted.urls
-    )
+    found = redaction.known(db, case_id)
+    hide = redaction.redactor(found, names=wanted.names, handles=wanted.handles, urls=wanted.urls)
     scope = Scope(
         case_id=case_id,
         date_from=options.date_from,
@@ -241,6 +240,7 @@ def _build(db, case_id: int, reference: str, options: ExportOptions) -> _Built:
         include_conditional=bool(options.conditions_met),
         redact=wanted,
         hide=hide,
+        address=redaction.address_hider(found, urls=wanted.urls, handles=wanted.handles),
     )
     codes = bundle_tables.observation_codes(db, scope)
     every = bundle_tables.observation_codes(db, Scope(case_id, options.date_from, options.date_to, True))
@@ -474,7 +474,8 @@ def _redaction_lines(redact: Redactions, options: ExportOptions) -> list[str]:
         lines.append("  names: people's names, and the names trusted sources know them by, are their pseudonyms")
         lines.append("    (Child A, Person B) in every file.")
     if redact.handles:
-        lines.append('  handles: account handles are removed, and written as "Person B\'s account" in text.')
+        lines.append('  handles: account handles are removed, and written as "Person B\'s account" in text;')
+        lines.append("    a web address that names a handle is removed too.")
     if redact.urls:
         lines.append(f'  urls: web addresses are removed, and written as "{redaction.URL_REMOVED}" in text.')
     if redact.gps:

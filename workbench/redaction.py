@@ -10,6 +10,7 @@ so "Marco Rossi" is not half-replaced by "Marco".
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -60,11 +61,7 @@ def known(db: sqlite_utils.Database, case_id: int) -> Known:
 def redactor(found: Known, *, names: bool = False, handles: bool = False, urls: bool = False) -> Callable[[str], str]:
     """A function that hides, in a text, what was asked: names, handles, web addresses."""
     pairs = (found.names if names else ()) + (found.handles if handles else ())
-    patterns = [
-        (re.compile(r"(?<!\w)@?" + re.escape(text.lstrip("@")) + r"(?!\w)", re.IGNORECASE), replacement)
-        for text, replacement in _longest_first(pairs)
-        if text.strip()
-    ]
+    patterns = [(_as_words(text), replacement) for text, replacement in _longest_first(pairs) if text.strip()]
 
     def hide(text: str) -> str:
         if not isinstance(text, str) or not text:
@@ -78,9 +75,41 @@ def redactor(found: Known, *, names: bool = False, handles: bool = False, urls: 
     return hide
 
 
+def address_hider(found: Known, *, urls: bool = False, handles: bool = False) -> Callable[[str], str]:
+    """For a column that holds one web address: empty when addresses are redacted, or when handles
+    are and the address names one (https://instagram.example/marco.fastcars names its account)."""
+    named = [_as_words(text) for text, _ in found.handles if text.strip()] if handles else []
+
+    def hide(address: str) -> str:
+        if not isinstance(address, str) or not address:
+            return address
+        if urls or any(pattern.search(address) for pattern in named):
+            return ""
+        return address
+
+    return hide
+
+
 def pseudonymiser(db: sqlite_utils.Database, case_id: int) -> Callable[[str], str]:
     """Names and handles the case knows turned into pseudonyms (the conference view's switch)."""
     return redactor(known(db, case_id), names=True, handles=True)
+
+
+# Scripts written without spaces between words: a name there has no word boundary around it.
+_UNSPACED = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR", "TIBETAN")
+
+
+def _as_words(text: str) -> re.Pattern:
+    """`text` wherever it stands as words (an @ before a handle optional), in any letter case. At an
+    edge in a script without spaces (Chinese, Japanese, Thai) no boundary is asked for."""
+    core = text.lstrip("@")
+    before = "" if _unspaced(core[0]) else r"(?<!\w)"
+    after = "" if _unspaced(core[-1]) else r"(?!\w)"
+    return re.compile(before + "@?" + re.escape(core) + after, re.IGNORECASE)
+
+
+def _unspaced(character: str) -> bool:
+    return unicodedata.name(character, "").startswith(_UNSPACED)
 
 
 def _longest_first(pairs) -> tuple[tuple[str, str], ...]:
