@@ -14,12 +14,15 @@ files are streamed into it in chunks, and the ZIP is hashed as it is written.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import glob
 import hashlib
 import io
 import json
 import os
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +42,7 @@ from workbench.evidence_store import EvidenceStore
 from workbench.timeutil import now_utc
 
 CHUNK = 1024 * 1024
+STALE_PARTIAL_SECONDS = 600  # no export runs this long; one this old was killed
 REDACTABLE = ("names", "handles", "urls", "gps")
 # A fixed time for every member of the ZIP: the same case state gives the same CSV members.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -105,6 +109,7 @@ def export_case(
     readme = _readme(access, actor, options, built, exported_at)
     store = EvidenceStore.for_database(db)
     folder = target.resolve().parent
+    _sweep_partials(folder, target.name)
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below; renamed only when whole
         dir=folder, prefix=f".{target.name}.", suffix=".partial", delete=False
     )
@@ -178,6 +183,15 @@ def list_exports(db: sqlite_utils.Database, actor: Actor, reference: str) -> pd.
     )  # fmt: skip
     audit.record(db, actor.username, "export.list", case_ref=access.reference, details={"rows": len(frame)})
     return frame
+
+
+def _sweep_partials(folder: Path, name: str) -> None:
+    """Remove what an export to the same name left when it was killed (it could not tidy up)."""
+    cutoff = time.time() - STALE_PARTIAL_SECONDS
+    for partial in folder.glob(f".{glob.escape(name)}.*.partial"):
+        with contextlib.suppress(OSError):
+            if partial.stat().st_mtime < cutoff:
+                partial.unlink()
 
 
 # --- checking what was asked ---------------------------------------------------------------------
