@@ -34,6 +34,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench.evidence_intake
 	$(BIN)/python -m bench.crossref_recompute
 	$(BIN)/python -m bench.timeline_build
+	$(BIN)/python -m bench.export_bundle
 
 # The browser tests write their screenshots into docs/screenshots (the README shows them).
 screenshots: $(VENV)/.dev

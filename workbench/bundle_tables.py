@@ -109,11 +109,15 @@ _RECORDED = (
 _CHANGE_REASON = _c("change_reason", "string", "Why this version was made (empty for version 1).")
 
 
-def observation_codes(db: sqlite_utils.Database, scope: Scope) -> list[str]:
+def current_observations(db: sqlite_utils.Database, case_id: int) -> pd.DataFrame:
+    """The current version of every observation of the case, read once for an export."""
+    return _observation_rows(db, case_id, every_version=False)
+
+
+def observation_codes(current: pd.DataFrame, scope: Scope) -> list[str]:
     """The observations the export covers: current, not retracted, in the date range (by when they
     happened, else when seen, London days), and graded P unless conditional sharing is confirmed."""
-    frame = _observation_rows(db, scope.case_id, every_version=False)
-    frame = frame[~frame["retracted"]]
+    frame = current[~current["retracted"]]
     if not scope.include_conditional:
         frame = frame[frame["handling_code"] != "C"]
     when = pd.to_datetime(frame["occurred_at"].where(frame["occurred_at"].notna(), frame["observed_at"]), utc=True)
@@ -126,9 +130,8 @@ def observation_codes(db: sqlite_utils.Database, scope: Scope) -> list[str]:
     return frame.loc[keep, "code"].tolist()
 
 
-def observations_table(db: sqlite_utils.Database, scope: Scope, codes: list[str]) -> Table:
-    rows = _observation_rows(db, scope.case_id, every_version=False)
-    rows = rows[rows["code"].isin(codes)]
+def observations_table(db: sqlite_utils.Database, scope: Scope, codes: list[str], current: pd.DataFrame) -> Table:
+    rows = current[current["code"].isin(codes)]
     status = crossref.status_by_observation(db, scope.case_id)
     rows = rows.assign(veracity=rows["code"].map(lambda c: status.get(c, "uncorroborated")))
     columns = (*_OBSERVATION_COLUMNS, _VERACITY, *_RECORDED)
