@@ -11,6 +11,7 @@ carries it as a `limit` on the figure instead (or as well), shown as "< 2 s" in 
 
 from __future__ import annotations
 
+import argparse
 import cProfile
 import io
 import pstats
@@ -107,3 +108,11 @@ def print_profile(work: Callable[[], object], out: TextIO, top: int = 25) -> Non
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
     print(text.getvalue(), file=out)
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number, 1 or more."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value

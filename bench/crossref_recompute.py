@@ -40,7 +40,7 @@ from typing import TextIO
 import sqlite_utils
 
 from bench import crossref_data
-from bench.common import Result, print_profile, print_table
+from bench.common import Result, positive_int, print_profile, print_table
 from workbench import crossref, facts
 from workbench.db import query_one, transaction
 
@@ -248,18 +248,11 @@ def _measure(
     )
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.crossref_recompute", description=__doc__.splitlines()[0])
-    parser.add_argument("--observations", type=_positive_int, default=crossref_data.DEFAULT_OBSERVATIONS)
-    parser.add_argument("--facts", type=_positive_int, default=crossref_data.DEFAULT_FACTS)
-    parser.add_argument("--repeat", type=_positive_int, default=DEFAULT_REPEAT, help="runs, the median counts")
+    parser.add_argument("--observations", type=positive_int, default=crossref_data.DEFAULT_OBSERVATIONS)
+    parser.add_argument("--facts", type=positive_int, default=crossref_data.DEFAULT_FACTS)
+    parser.add_argument("--repeat", type=positive_int, default=DEFAULT_REPEAT, help="runs, the median counts")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of one whole-case recompute")
     parser.add_argument("--check", action="store_true", help=f"exit 1 when the case takes {LIMIT_SECONDS:g} s or more")
     args = parser.parse_args(argv)

@@ -36,7 +36,7 @@ from typing import TextIO
 import numpy as np
 from PIL import ExifTags, Image, ImageChops
 
-from bench.common import Result, print_table
+from bench.common import Result, positive_int, print_table
 from workbench import access, cases, evidence, users
 from workbench.config import EvidenceLimits, Settings
 from workbench.db import open_home
@@ -230,13 +230,6 @@ def run(
     return Result(NAME, intake_rate, "MB/s", BASELINE, sha_rate, TARGET)
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
 def _megapixels(text: str) -> float:
     value = float(text)
     if not 0 < value <= 50:
@@ -246,7 +239,7 @@ def _megapixels(text: str) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.evidence_intake", description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=_positive_int, default=DEFAULT_COUNT, help="files (default 500)")
+    parser.add_argument("--count", type=positive_int, default=DEFAULT_COUNT, help="files (default 500)")
     parser.add_argument("--megapixels", type=_megapixels, default=DEFAULT_MEGAPIXELS, help="each (default 2)")
     parser.add_argument("--check", action="store_true", help=f"exit 1 when the ratio is below {TARGET}")
     args = parser.parse_args(argv)

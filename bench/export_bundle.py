@@ -67,7 +67,7 @@ import numpy as np
 from PIL import ExifTags, Image, ImageChops
 
 from bench import crossref_data
-from bench.common import Result, print_profile, print_table
+from bench.common import Result, positive_int, print_profile, print_table
 from workbench import bundle_verify, evidence, export
 from workbench.access import Actor
 from workbench.config import EvidenceLimits, Settings
@@ -566,13 +566,6 @@ def _kb_mb(kb: int) -> float:
     return kb * 1024 / MB
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
 def _megabytes(text: str) -> float:
     value = float(text)
     if not 0 < value <= 40:
@@ -582,8 +575,8 @@ def _megabytes(text: str) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.export_bundle", description=__doc__.splitlines()[0])
-    parser.add_argument("--observations", type=_positive_int, default=DEFAULT_OBSERVATIONS, help="(default 5000)")
-    parser.add_argument("--images", type=_positive_int, default=DEFAULT_IMAGES, help="evidence files (default 300)")
+    parser.add_argument("--observations", type=positive_int, default=DEFAULT_OBSERVATIONS, help="(default 5000)")
+    parser.add_argument("--images", type=positive_int, default=DEFAULT_IMAGES, help="evidence files (default 300)")
     parser.add_argument(
         "--megabytes-per-image", type=_megabytes, default=DEFAULT_MEGABYTES, help="about, each (default 2)"
     )

@@ -37,7 +37,7 @@ from typing import TextIO
 import sqlite_utils
 
 from bench import timeline_data
-from bench.common import Result, print_profile, print_table
+from bench.common import Result, positive_int, print_profile, print_table
 from workbench import timeline, timeline_chart
 
 NAME = "timeline data + chart"
@@ -252,18 +252,11 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.timeline_build", description=__doc__.splitlines()[0])
     default_sizes = ",".join(str(n) for n in timeline_data.DEFAULT_SIZES)
     parser.add_argument("--events", type=_sizes, default=list(timeline_data.DEFAULT_SIZES), help=default_sizes)
-    parser.add_argument("--repeat", type=_positive_int, default=DEFAULT_REPEAT, help="runs, the median counts")
+    parser.add_argument("--repeat", type=positive_int, default=DEFAULT_REPEAT, help="runs, the median counts")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of one build of each size")
     parser.add_argument("--check", action="store_true", help="exit 1 when a size misses its target")
     args = parser.parse_args(argv)
