@@ -153,7 +153,8 @@ def run(
                 print(
                     f"  loaded through the domain in {loaded:.1f} s (not timed): {plan.observations:,} observations"
                     f" ({len(plan.amendments):,} amended), {plan.dated_facts} dated facts"
-                    f" (of {timeline_data.fact_count(events)}), {len(plan.milestones)} milestones",
+                    f" (of {timeline_data.fact_count(events)}), {len(plan.milestones)} milestones,"
+                    f" {plan.prompted_actions} actions the image-sharing incidents created",
                     file=out,
                 )
                 measured.append(_measure(case, repeat, loaded, profile, max_points, out))

@@ -36,6 +36,7 @@ from bench import crossref_data
 from workbench import milestones, observations
 from workbench.access import Actor
 from workbench.db import query_one
+from workbench.schemas import load_catalog
 
 SEED = 2026
 DEFAULT_SIZES = (500, 50_000)
@@ -66,12 +67,13 @@ IMAGE_INDICATORS = ("self_generated_image_shared", "image_shared_by_others", "se
 
 @dataclass(frozen=True)
 class Plan:
-    events: int  # current events on the timeline: observations + dated facts + milestones
+    events: int  # current events on the timeline: observations + dated facts + milestones + prompted actions
     seed: int
     case: crossref_data.Plan  # the people, accounts, facts and observation CSV files
     dated_facts: int
     amendments: tuple[tuple[int, dict, str], ...]  # (index of the observation, its amended row, reason)
     milestones: tuple[dict, ...]
+    prompted_actions: int = 0  # the actions the image-sharing incidents create, each an event
 
     @property
     def observations(self) -> int:
@@ -105,15 +107,24 @@ def plan(events: int, seed: int = SEED) -> Plan:
         {"kind": kind, "occurred_at": when, "note": note}
         for kind, when, note in MILESTONES[: min(len(MILESTONES), max(1, events // MILESTONE_EVERY))]
     )
-    count = events - dated - len(chosen_milestones)
-    if count < 1:
+    budget = events - dated - len(chosen_milestones)
+    if budget < 1:
         raise ValueError(f"a case of {events} events is too small: {dated + len(chosen_milestones) + 1} at least")
     rng = random.Random(seed + 1)
     cast = list(base.people)
-    rows = [
-        _image_sharing(rng, cast, n) if rng.random() < IMAGE_SHARE else crossref_data._observation(rng, cast, n)
-        for n in range(1, count + 1)
-    ]
+    # Recording an image-sharing incident also creates its kind's actions: each is an event too.
+    per_incident = 1 + len(load_catalog().kinds["image_sharing_incident"].prompted_actions)
+    rows, prompted = [], 0
+    while budget > 0:
+        number = len(rows) + 1
+        if rng.random() < IMAGE_SHARE and budget >= per_incident:
+            rows.append(_image_sharing(rng, cast, number))
+            prompted += per_incident - 1
+            budget -= per_incident
+        else:
+            rows.append(crossref_data._observation(rng, cast, number))
+            budget -= 1
+    count = len(rows)
     amended = sorted(rng.sample(range(count), min(MAX_AMENDED, max(1, count // AMEND_EVERY))))
     amendments = tuple((index, *_amended(rng, rows[index], number)) for number, index in enumerate(amended, 1))
     columns = crossref_data.OBSERVATION_COLUMNS
@@ -124,7 +135,7 @@ def plan(events: int, seed: int = SEED) -> Plan:
             crossref_data._csv(columns, rows[start : start + CHUNK]) for start in range(0, count, CHUNK)
         ),
     )
-    return Plan(events, seed, case, dated, amendments, chosen_milestones)
+    return Plan(events, seed, case, dated, amendments, chosen_milestones, prompted)
 
 
 def _image_sharing(rng: random.Random, cast: list[crossref_data.Person], number: int) -> dict:
@@ -174,10 +185,11 @@ def load(case_plan: Plan, home: Path) -> Case:
 
 def current_events(db: sqlite_utils.Database, case_id: int) -> int:
     """The events the timeline shows by default, counted in SQL: current observations, dated facts,
-    milestones (none of the bench's are retracted)."""
+    milestones and actions (none of the bench's are retracted)."""
     sql = """SELECT
         (SELECT COUNT(*) FROM observations WHERE case_id = :case)
         + (SELECT COUNT(*) FROM facts f JOIN fact_versions v ON v.fact_id = f.id
            WHERE f.case_id = :case AND v.valid_from IS NOT NULL)
-        + (SELECT COUNT(*) FROM milestones WHERE case_id = :case) AS n"""
+        + (SELECT COUNT(*) FROM milestones WHERE case_id = :case)
+        + (SELECT COUNT(*) FROM actions WHERE case_id = :case) AS n"""
     return query_one(db, sql, {"case": case_id})["n"]

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from workbench import observations, people
+from workbench import actions, observations, people
 from workbench.access import Right
 from workbench.errors import ValidationError, WorkbenchError
 from workbench.schemas import load_catalog
@@ -25,6 +25,12 @@ st.text(f"{case.access.reference} · {case.access.title}")
 
 if recorded := st.session_state.pop("recorded_code", None):
     st.success(f"Recorded {recorded}.", icon=":material/check_circle:")
+    if prompted := st.session_state.pop("recorded_actions", None):
+        st.info(
+            f"{len(prompted)} action(s) to do were created for {recorded}, as the strategy asks; see the Actions page:",
+            icon=":material/add_task:",
+        )
+        st.text("\n".join(prompted))
 
 kinds = list(catalog.kinds)
 left, right = st.columns(2)
@@ -41,6 +47,14 @@ if kind.no_attachments:
         "describe it, record where and when it was seen, refer to the designated safeguarding lead and the "
         "police, and use Report Remove (Childline and IWF) to get it taken down.",
         icon=":material/block:",
+    )
+if kind.guidance:
+    st.info(kind.guidance, icon=":material/record_voice_over:")
+if kind.prompted_actions:
+    st.caption(
+        "Recording it creates these actions, still to do: "
+        + "; ".join(catalog.label("action_kinds", a.kind) for a in kind.prompted_actions)
+        + "."
     )
 
 # A new form key after each success gives the analyst an empty form for the next observation.
@@ -74,4 +88,9 @@ if submitted:
         st.session_state.pop("record_errors", None)
         st.session_state["record_form_round"] = st.session_state.get("record_form_round", 0) + 1
         st.session_state["recorded_code"] = saved.code
+        prompted = actions.list_actions(db, user, reference)
+        prompted = prompted[prompted["observation"] == saved.code]
+        st.session_state["recorded_actions"] = [
+            f"{r.code} · {r.action} · due {actions.day_text(r.due_date)}" for r in prompted.itertuples()
+        ]
         st.rerun()

@@ -71,7 +71,7 @@ def test_the_timeline_case_is_the_same_every_time():
     first, second = timeline_data.plan(60), timeline_data.plan(60)
     assert first.case.observation_csvs == second.case.observation_csvs
     assert first.amendments == second.amendments
-    assert first.observations + first.dated_facts + len(first.milestones) == 60
+    assert first.observations + first.dated_facts + len(first.milestones) + first.prompted_actions == 60
     assert timeline_data.plan(60, seed=7).case.observation_csvs != first.case.observation_csvs
     rows = [
         row

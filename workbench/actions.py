@@ -11,18 +11,18 @@ version; nothing is changed in place.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import sqlite_utils
 
 from workbench import audit, fields
-from workbench.access import Actor, Right, authorize
+from workbench.access import Actor, CaseAccess, Right, authorize
 from workbench.db import query_one, transaction
 from workbench.errors import ValidationError
 from workbench.fields import clip
-from workbench.schemas import load_catalog
-from workbench.timeutil import LONDON, format_local, now_utc, parse_partial, to_input_text
+from workbench.schemas import Kind, load_catalog
+from workbench.timeutil import LONDON, format_local, from_iso_utc, now_utc, parse_partial, to_input_text
 from workbench.versioned import VersionedTable
 
 INPUT_FIELDS = ("kind", "observation", "note", "due_date", "status", "status_reason", "done_at", "done_by", "reference")
@@ -57,6 +57,38 @@ def add_action(db: sqlite_utils.Database, actor: Actor, reference: str, given: d
             details={"kind": clean["kind"], "status": clean["status"]},
         )
     return code
+
+
+def add_prompted(
+    db: sqlite_utils.Database, actor: Actor, access: CaseAccess, observation: str, kind: Kind, seen_at: str
+) -> list[str]:
+    """The actions recording an observation of `kind` calls for (its x-actions), still to do and
+    naming it: the strategy's steps, made the easy ones. Each is due so many days after the
+    observation was seen (`seen_at`, ISO UTC), not after it was typed in: one recorded late is
+    overdue at once, as it should be. For the recording function, which has authorized and holds
+    the transaction. Returns their codes."""
+    codes = []
+    seen = from_iso_utc(seen_at).astimezone(LONDON).date()
+    for prompted in kind.prompted_actions:
+        given = {
+            "kind": prompted.kind,
+            "observation": observation,
+            "note": prompted.note,
+            "due_date": (seen + timedelta(days=prompted.due_in_days)).isoformat(),
+            "status": "to_do",
+        }
+        clean = normalise(db, access.case_id, actor, given)
+        code = ACTIONS.insert(db, actor, access.case_id, clean)
+        audit.record(
+            db,
+            actor.username,
+            "action.create",
+            case_ref=access.reference,
+            item_code=code,
+            details={"kind": prompted.kind, "status": "to_do", "prompted_by": observation},
+        )
+        codes.append(code)
+    return codes
 
 
 def update_action(

@@ -76,6 +76,9 @@ def load_demo(db: sqlite_utils.Database, directory: Path = DEMO_DIR) -> bool:
             )
         facts.import_csv(db, analyst, case["reference"], (directory / "facts.csv").read_bytes())
         observations.import_csv(db, analyst, case["reference"], (directory / "observations.csv").read_bytes())
+        for update in spec.get("prompted_action_updates", []):  # the incidents' own actions, done in October
+            update = dict(update)
+            actions.update_action(db, analyst, case["reference"], update.pop("code"), update)
         for action in spec.get("actions", []):
             actions.add_action(db, analyst, case["reference"], action)
     return True

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 import sqlite_utils
 
-from workbench import audit, config, crossref, fields, imports
+from workbench import actions, audit, config, crossref, fields, imports
 from workbench.access import Actor, Right, authorize
 from workbench.db import query_one, transaction
 from workbench.errors import NotFound, ValidationError
@@ -122,6 +122,7 @@ def record(db: sqlite_utils.Database, actor: Actor, reference: str, given: dict)
             item_code=code,
             details={"kind": clean["kind"], "immediate_risk": clean["immediate_risk"]},
         )
+        actions.add_prompted(db, actor, access, code, load_catalog().kinds[clean["kind"]], clean["observed_at"])
     return _load(db, access.case_id, code)
 
 
@@ -218,6 +219,9 @@ def import_csv(
             case_ref=access.reference,
             details={"count": len(codes), "first": codes[0], "last": codes[-1], "file_sha256": imports.sha256_of(data)},
         )
+        catalog = load_catalog()
+        for code, clean in zip(codes, clean_rows, strict=True):
+            actions.add_prompted(db, actor, access, code, catalog.kinds[clean["kind"]], clean["observed_at"])
     return ImportResult(len(codes), codes)
 
 

@@ -79,6 +79,15 @@ class Derived:
 
 
 @dataclass(frozen=True)
+class PromptedAction:
+    """An action that recording the kind creates, still to do (x-actions): the strategy's steps."""
+
+    kind: str  # an action_kinds value
+    note: str
+    due_in_days: int = 0  # due this many London days after it is recorded
+
+
+@dataclass(frozen=True)
 class Kind:
     name: str
     title: str
@@ -93,6 +102,8 @@ class Kind:
     order: int = 1000  # x-order: where the kind stands in lists (the form's default is the first)
     claim_fields: tuple[ClaimField, ...] = ()
     claim_source: str = "observation"  # x-claim-source: how a finding names it ("profile states 19")
+    prompted_actions: tuple[PromptedAction, ...] = ()  # x-actions
+    guidance: str = ""  # x-guidance: what to keep in mind when recording one, shown on the form
     validator: Draft202012Validator | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
@@ -257,6 +268,7 @@ def load_catalog(directory: str | None = None) -> Catalog:
         five_cs=frozenset(c.value for c in vocabularies["five_cs"]),
         fact_attributes=frozenset(c.value for c in vocabularies["fact_attributes"]) | {VULNERABILITY},
         concerns=frozenset(c.value for c in vocabularies["concern_topics"]),
+        action_kinds=frozenset(c.value for c in vocabularies["action_kinds"]),
     )
     loaded = [_load_kind(path, known) for path in sorted((root / "kinds").glob("*.schema.json"))]
     kinds = {kind.name: kind for kind in sorted(loaded, key=lambda k: (k.order, k.name))}
@@ -292,6 +304,7 @@ class _Known:
     five_cs: frozenset[str]
     fact_attributes: frozenset[str]
     concerns: frozenset[str]
+    action_kinds: frozenset[str] = frozenset()
 
 
 def _load_kind(path: Path, known: _Known) -> Kind:
@@ -348,6 +361,12 @@ def _load_kind(path: Path, known: _Known) -> Kind:
         if unknown or not attributes:
             raise problem(f"field {prop}: x-fact-attribute names unknown fact attributes {unknown}")
         claim_fields.append(ClaimField(prop, spec.get("title", prop), attributes))
+    prompted = []
+    for entry in schema.get("x-actions", []):
+        if entry.get("kind") not in known.action_kinds or not str(entry.get("note", "")).strip():
+            kinds = ", ".join(sorted(known.action_kinds))
+            raise problem(f"x-actions: {entry!r} must name an action kind ({kinds}) and a note")
+        prompted.append(PromptedAction(entry["kind"], entry["note"], int(entry.get("due_in_days", 0))))
     return Kind(
         name=name,
         title=schema.get("title", name),
@@ -362,6 +381,8 @@ def _load_kind(path: Path, known: _Known) -> Kind:
         order=int(schema.get("x-order", 1000)),
         claim_fields=tuple(claim_fields),
         claim_source=schema.get("x-claim-source", "observation"),
+        prompted_actions=tuple(prompted),
+        guidance=str(schema.get("x-guidance", "")),
         validator=Draft202012Validator(schema, format_checker=_FORMATS),
     )
 

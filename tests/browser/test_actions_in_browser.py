@@ -81,7 +81,7 @@ def test_the_banner_stays_until_the_police_are_recorded_as_informed(page, action
     form.get_by_role("button", name="Record action").click()
     expect(page.get_by_text("the incident or log number they gave", exact=False).first).to_be_visible()
     with sqlite3.connect(f"file:{actions_app.database}?mode=ro", uri=True) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM actions").fetchone()[0] == 5  # the demo's own
+        assert conn.execute("SELECT COUNT(*) FROM actions").fetchone()[0] == 13  # the demo's own
 
     form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Record action"))
     _choose(page, "Action *", "Police informed")
@@ -89,8 +89,8 @@ def test_the_banner_stays_until_the_police_are_recorded_as_informed(page, action
     _choose(page, "For observation", code)
     form.get_by_label("Reference given", exact=True).fill(POLICE_REFERENCE)
     form.get_by_role("button", name="Record action").click()
-    expect(page.get_by_text("Recorded ACT-0006.", exact=True)).to_be_visible()
-    expect(page.get_by_text("6 of 6 actions.", exact=True)).to_be_visible()  # the rerun has drawn the list
+    expect(page.get_by_text("Recorded ACT-0014.", exact=True)).to_be_visible()
+    expect(page.get_by_text("14 of 14 actions.", exact=True)).to_be_visible()  # the rerun has drawn the list
     expect(_risk_banner(page)).to_have_count(0)
     page.get_by_test_id("stStatusWidget").wait_for(state="detached")
     screenshot(page, "actions")
@@ -99,7 +99,7 @@ def test_the_banner_stays_until_the_police_are_recorded_as_informed(page, action
         stored = conn.execute(
             """SELECT v.kind, v.status, v.reference, v.done_by, o.code FROM actions a
                JOIN action_versions v ON v.action_id = a.id JOIN observations o ON o.id = v.observation_id
-               WHERE a.code = 'ACT-0006'"""
+               WHERE a.code = 'ACT-0014'"""
         ).fetchall()
     assert stored == [("police_informed", "done", POLICE_REFERENCE, "Sam Okafor (demo analyst)", code)]
 
@@ -110,4 +110,4 @@ def test_the_banner_stays_until_the_police_are_recorded_as_informed(page, action
     _go(page, "Conference view", "Case conference")
     told = page.get_by_test_id("stText").filter(has_text=f"{code} · ")
     expect(told.first).to_contain_text("Police told: Yes: ")
-    expect(told.first).to_contain_text(f"ref {POLICE_REFERENCE} (ACT-0006)")
+    expect(told.first).to_contain_text(f"ref {POLICE_REFERENCE} (ACT-0014)")

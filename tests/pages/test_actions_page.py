@@ -73,8 +73,12 @@ def _versions(db, code: str) -> list[tuple]:
 
 
 def _audit(db, action: str) -> list[tuple]:
+    """The events of `action` after the demo was loaded (it updates the incidents' own actions)."""
     return db.execute(
-        "SELECT username, item_code FROM audit_events WHERE action = ? ORDER BY seq", (action,)
+        """SELECT username, item_code FROM audit_events WHERE action = ?
+           AND seq > (SELECT MIN(seq) FROM audit_events WHERE action = 'action.create' AND item_code = 'ACT-0013')
+           ORDER BY seq""",
+        (action,),
     ).fetchall()
 
 
@@ -132,9 +136,9 @@ def _assert_outstanding_banner(at, db) -> pd.DataFrame:
 
 
 def _risky_observation(db, summary: str = "Synthetic: stranger arranges to collect the child tonight") -> str:
-    """A new immediate-risk observation, seen now: after ACT-0001 (which names no observation) was recorded,
+    """A new immediate-risk observation, seen now: after ACT-0009 (which names no observation) was recorded,
     so that no police-informed action covers it yet."""
-    told = db.execute("SELECT created_at FROM actions WHERE code = 'ACT-0001'").fetchone()[0]
+    told = db.execute("SELECT created_at FROM actions WHERE code = 'ACT-0009'").fetchone()[0]
     deadline = time.monotonic() + 3
     while now_utc() <= told and time.monotonic() < deadline:  # times are kept to the second
         time.sleep(0.05)
@@ -168,7 +172,8 @@ def _record_through_form(at, **fields) -> None:
 def test_the_table_lists_the_demo_actions_as_the_domain_does(db):
     at = _page(db)
     expected = _stored(db)
-    assert expected["code"].tolist() == ["ACT-0001", "ACT-0002", "ACT-0003", "ACT-0004", "ACT-0005"]
+    # ACT-0001 to ACT-0008: the two image-sharing incidents' own (done or not applicable); then the demo's five.
+    assert expected["code"].tolist() == [f"ACT-{n:04d}" for n in range(1, 14)]
     table = _table(at)
     assert table["code"].tolist() == expected["code"].tolist()
     for column in ("action", "state", "done", "done_by", "reference", "observation", "note", "recorded_by"):
@@ -176,17 +181,17 @@ def test_the_table_lists_the_demo_actions_as_the_domain_does(db):
     assert table["due"].tolist() == [actions.day_text(d) for d in expected["due_date"]]
     assert table["overdue"].tolist() == ["OVERDUE" if o else "" for o in expected["overdue"]]
     assert set(table["retracted"]) == {""}
-    assert "5 of 5 actions." in [c.value for c in at.caption]
+    assert "13 of 13 actions." in [c.value for c in at.caption]
     assert [t.value for t in at.text][0] == CASE
-    # ACT-0001 told the police of both demo items at immediate risk: no red banner.
+    # ACT-0009 told the police of both demo items at immediate risk: no red banner.
     assert not _awaiting(at)
 
 
 def test_the_outstanding_banner_lists_the_actions_still_to_do(db):
     at = _page(db)
     expected = _assert_outstanding_banner(at, db)
-    assert set(expected["code"]) == {"ACT-0004", "ACT-0005"}
-    assert "ACT-0001" not in _banner_lines(expected)
+    assert set(expected["code"]) == {"ACT-0012", "ACT-0013"}
+    assert "ACT-0009" not in _banner_lines(expected)
 
 
 def test_an_overdue_action_turns_the_banner_into_a_warning_listed_first(db):
@@ -220,7 +225,7 @@ def test_with_nothing_to_do_there_is_no_outstanding_banner(db):
         actions.update_action(db, actor, CASE, code, {"status": "done"})
     at = _page(db)
     assert not [v for v in [*at.warning, *at.info] if "still to do" in v.value]
-    assert "5 of 5 actions." in [c.value for c in at.caption]
+    assert "13 of 13 actions." in [c.value for c in at.caption]
 
 
 def test_the_status_filter_narrows_the_table(db):
@@ -231,7 +236,7 @@ def test_the_status_filter_narrows_the_table(db):
     stored = _stored(db)
     assert table["code"].tolist() == stored[stored["status"] == "to_do"]["code"].tolist()
     assert set(table["state"]) == {"To do"}
-    assert f"{len(table)} of 5 actions." in [c.value for c in at.caption]
+    assert f"{len(table)} of 13 actions." in [c.value for c in at.caption]
 
 
 def test_the_case_overview_shows_the_same_outstanding_banner(db):
@@ -269,12 +274,12 @@ def test_recording_a_done_police_informed_action_stores_it(db):
            LEFT JOIN observations o ON o.id = v.observation_id ORDER BY v.id DESC LIMIT 1"""
     ).fetchone()
     assert tuple(row) == (
-        "ACT-0006", 1, "police_informed", "OBS-0031", "Synthetic: follow-up call to the control room", "done",
+        "ACT-0014", 1, "police_informed", "OBS-0031", "Synthetic: follow-up call to the control room", "done",
         "2026-01-05T09:15:00Z", "exact", "Synthetic Officer", "SYN-CAD-0001", None, 0,
     )  # fmt: skip
-    assert escape("Recorded ACT-0006.") in _successes(at)
-    assert _audit(db, "action.create")[-1] == (ANALYST, "ACT-0006")
-    shown = _table(at).set_index("code").loc["ACT-0006"]
+    assert escape("Recorded ACT-0014.") in _successes(at)
+    assert _audit(db, "action.create")[-1] == (ANALYST, "ACT-0014")
+    shown = _table(at).set_index("code").loc["ACT-0014"]
     assert (shown["action"], shown["state"], shown["reference"]) == ("Police informed", "Done", "SYN-CAD-0001")
     # The next action starts from an empty form.
     assert at.text_input(key="action_add_1_reference").value == ""
@@ -284,10 +289,10 @@ def test_done_left_empty_means_now_by_the_person_recording(db):
     at = _page(db)
     started = now_utc()
     _record_through_form(at, kind="dsl_informed", status="done")
-    assert escape("Recorded ACT-0006.") in _successes(at)
+    assert escape("Recorded ACT-0014.") in _successes(at)
     done_at, done_by = db.execute(
         """SELECT v.done_at, v.done_by FROM action_versions v JOIN actions a ON a.id = v.action_id
-           WHERE a.code = 'ACT-0006'"""
+           WHERE a.code = 'ACT-0014'"""
     ).fetchone()
     assert started <= done_at <= now_utc()
     assert done_by == _actor(db).display_name
@@ -336,7 +341,7 @@ def test_a_refusal_is_cleared_by_the_next_good_submit(db):
     _record_through_form(at, kind="police_informed", status="done")
     assert _error_under(at, f"{ADD}_reference") is not None
     _record_through_form(at, reference="SYN-CAD-0002")
-    assert escape("Recorded ACT-0006.") in _successes(at)
+    assert escape("Recorded ACT-0014.") in _successes(at)
     assert not errors(at)
     assert _error_under(at, "action_add_1_reference") is None
 
@@ -345,21 +350,21 @@ def test_a_refusal_is_cleared_by_the_next_good_submit(db):
 
 
 def test_opening_an_action_shows_its_history(db):
-    at = _page(db, action="ACT-0001")
-    assert "ACT-0001 · Police informed" in [s.value for s in at.subheader]
-    current = _stored(db).set_index("code").loc["ACT-0001"].to_dict()
+    at = _page(db, action="ACT-0009")
+    assert "ACT-0009 · Police informed" in [s.value for s in at.subheader]
+    current = _stored(db).set_index("code").loc["ACT-0009"].to_dict()
     assert actions.summary_line(current) in [t.value for t in at.text]
     assert "ref DEMO-CAD-0412" in actions.summary_line(current)
     history = _history(at)
     assert history["version"].tolist() == [1]
     assert history["reference"].tolist() == ["DEMO-CAD-0412"]
     assert history["state"].tolist() == ["Done"]
-    assert _audit(db, "action.view") == [(ANALYST, "ACT-0001")]
+    assert _audit(db, "action.view") == [(ANALYST, "ACT-0009")]
 
 
 def test_updating_act_0004_to_done_adds_version_2(db):
-    at = _page(db, action="ACT-0004")
-    key = "action_update_ACT-0004_1"
+    at = _page(db, action="ACT-0012")
+    key = "action_update_ACT-0012_1"
     assert at.radio(key=f"{key}_status").value == "to_do"
     at.radio(key=f"{key}_status").set_value("done")
     at.text_input(key=f"{key}_done_at").input("2026-01-06")
@@ -368,109 +373,109 @@ def test_updating_act_0004_to_done_adds_version_2(db):
     button(at, "Save").click().run()
     assert not at.exception, at.exception
     assert not errors(at)
-    assert _versions(db, "ACT-0004") == [
+    assert _versions(db, "ACT-0012") == [
         (1, "to_do", 0, ""),
         (2, "done", 0, "Plan agreed with the family (synthetic)"),
     ]
-    assert escape("Saved ACT-0004 version 2.") in _successes(at)
-    assert _audit(db, "action.update") == [(ANALYST, "ACT-0004")]
+    assert escape("Saved ACT-0012 version 2.") in _successes(at)
+    assert _audit(db, "action.update") == [(ANALYST, "ACT-0012")]
     history = _history(at)
     assert history["version"].tolist() == [1, 2]
     assert history["state"].tolist() == ["To do", "Done"]
     assert history["done_by"].tolist() == ["", "Synthetic Social Worker"]
-    row = _table(at).set_index("code").loc["ACT-0004"]
+    row = _table(at).set_index("code").loc["ACT-0012"]
     assert (row["state"], row["overdue"]) == ("Done", "")
-    assert "ACT-0004" not in _banner_lines(actions.outstanding(_stored(db)))
+    assert "ACT-0012" not in _banner_lines(actions.outstanding(_stored(db)))
     _assert_outstanding_banner(at, db)
 
 
 def test_saving_with_nothing_changed_is_refused(db):
-    at = _page(db, action="ACT-0004")
+    at = _page(db, action="ACT-0012")
     button(at, "Save").click().run()
     assert not at.exception, at.exception
     assert escape("nothing was changed; there is no new version to save") in errors(at)
-    assert _versions(db, "ACT-0004") == [(1, "to_do", 0, "")]
+    assert _versions(db, "ACT-0012") == [(1, "to_do", 0, "")]
     assert _audit(db, "action.update") == []
 
 
 def test_an_update_that_drops_the_police_reference_is_refused_under_it(db):
-    at = _page(db, action="ACT-0001")
-    key = "action_update_ACT-0001_1"
+    at = _page(db, action="ACT-0009")
+    key = "action_update_ACT-0009_1"
     assert at.text_input(key=f"{key}_reference").value == "DEMO-CAD-0412"
     at.text_input(key=f"{key}_reference").input("")
     button(at, "Save").click().run()
     assert not at.exception, at.exception
     assert _error_under(at, f"{key}_reference") == escape(actions.POLICE_REFERENCE_NEEDED)
-    assert _versions(db, "ACT-0001") == [(1, "done", 0, "")]
+    assert _versions(db, "ACT-0009") == [(1, "done", 0, "")]
     assert immediate_risk.awaiting_police(db, _case_id(db)).empty
 
 
 def test_reopening_a_done_action_through_the_update_form_drops_when_and_by_whom(db):
     """The form sends the done version's when and by whom back; reopening must not trip over them."""
-    at = _page(db, action="ACT-0003")
-    key = "action_update_ACT-0003_1"
+    at = _page(db, action="ACT-0011")
+    key = "action_update_ACT-0011_1"
     at.radio(key=f"{key}_status").set_value("to_do")
     button(at, "Save").click().run()
     assert not at.exception, at.exception
-    assert [v[1] for v in _versions(db, "ACT-0003")] == ["done", "to_do"]
+    assert [v[1] for v in _versions(db, "ACT-0011")] == ["done", "to_do"]
     row = db.execute(
         """SELECT v.done_at, v.done_by FROM action_versions v JOIN actions a ON a.id = v.action_id
-           WHERE a.code = 'ACT-0003' AND v.version = 2"""
+           WHERE a.code = 'ACT-0011' AND v.version = 2"""
     ).fetchone()
     assert tuple(row) == (None, "")
 
 
 def test_a_new_done_time_typed_while_reopening_is_named_under_its_field(db):
-    at = _page(db, action="ACT-0003")
-    key = "action_update_ACT-0003_1"
+    at = _page(db, action="ACT-0011")
+    key = "action_update_ACT-0011_1"
     at.radio(key=f"{key}_status").set_value("to_do")
     at.text_input(key=f"{key}_done_at").input("2026-11-17 09:00")
     button(at, "Save").click().run()
     assert not at.exception, at.exception
     assert _error_under(at, f"{key}_done_at") == escape("is only for a done action; leave it empty")
-    assert len(_versions(db, "ACT-0003")) == 1
+    assert len(_versions(db, "ACT-0011")) == 1
 
 
 def test_retracting_needs_a_reason(db):
-    at = _page(db, action="ACT-0005")
+    at = _page(db, action="ACT-0013")
     button(at, "Retract action").click().run()
     assert not at.exception, at.exception
     assert "**reason**" in errors(at)
-    assert _versions(db, "ACT-0005") == [(1, "to_do", 0, "")]
+    assert _versions(db, "ACT-0013") == [(1, "to_do", 0, "")]
     assert _audit(db, "action.retract") == []
 
 
 def test_retracting_keeps_the_row_marked_retracted(db):
-    at = _page(db, action="ACT-0005")
+    at = _page(db, action="ACT-0013")
     _text_input(at, "Reason for retracting *").input("Recorded against the wrong case (synthetic)")
     button(at, "Retract action").click().run()
     assert not at.exception, at.exception
-    assert _versions(db, "ACT-0005") == [
+    assert _versions(db, "ACT-0013") == [
         (1, "to_do", 0, ""),
         (2, "to_do", 1, "Recorded against the wrong case (synthetic)"),
     ]
-    assert _action_rows(db) == 5
-    assert escape("Retracted ACT-0005.") in _successes(at)
-    assert _audit(db, "action.retract") == [(ANALYST, "ACT-0005")]
+    assert _action_rows(db) == 13
+    assert escape("Retracted ACT-0013.") in _successes(at)
+    assert _audit(db, "action.retract") == [(ANALYST, "ACT-0013")]
     assert any(w.value.startswith("Retracted.") for w in at.warning)
     assert _history(at)["retracted"].tolist() == ["", "retracted"]
     # No more changes to a retracted action, and it is no longer to do.
     assert not [b.label for b in at.button if b.label in ("Save", "Retract action")]
-    assert not [line for line in texts(at).splitlines() if line.startswith("ACT-0005 · ")]
+    assert not [line for line in texts(at).splitlines() if line.startswith("ACT-0013 · ")]
     # Hidden from the table by default, shown marked retracted with the toggle.
-    assert "ACT-0005" not in _table(at)["code"].tolist()
-    assert "4 of 4 actions." in [c.value for c in at.caption]
+    assert "ACT-0013" not in _table(at)["code"].tolist()
+    assert "12 of 12 actions." in [c.value for c in at.caption]
     at.toggle[0].set_value(True).run()
-    assert _table(at).set_index("code").loc["ACT-0005", "retracted"] == "retracted"
-    assert "5 of 5 actions." in [c.value for c in at.caption]
+    assert _table(at).set_index("code").loc["ACT-0013", "retracted"] == "retracted"
+    assert "13 of 13 actions." in [c.value for c in at.caption]
 
 
 def test_a_retracted_action_is_not_outstanding(db):
-    actions.retract_action(db, _actor(db), CASE, "ACT-0005", "Recorded in error (synthetic)")
+    actions.retract_action(db, _actor(db), CASE, "ACT-0013", "Recorded in error (synthetic)")
     at = _page(db)
     expected = _assert_outstanding_banner(at, db)
-    assert "ACT-0005" not in expected["code"].tolist()
-    assert not [line for line in texts(at).splitlines() if line.startswith("ACT-0005 · ")]
+    assert "ACT-0013" not in expected["code"].tolist()
+    assert not [line for line in texts(at).splitlines() if line.startswith("ACT-0013 · ")]
 
 
 def test_the_reviewer_sees_the_list_but_cannot_record_update_or_retract(db):
@@ -478,9 +483,9 @@ def test_the_reviewer_sees_the_list_but_cannot_record_update_or_retract(db):
     assert _table(at)["code"].tolist() == _stored(db)["code"].tolist()
     assert not [e.label for e in at.expander if e.label == "Record an action"]
     assert not [b.label for b in at.button if b.label in WRITE_BUTTONS]
-    at.selectbox(key="open_action").set_value("ACT-0004").run()
+    at.selectbox(key="open_action").set_value("ACT-0012").run()
     assert not at.exception, at.exception
-    assert "ACT-0004 · Safety plan considered" in [s.value for s in at.subheader]
+    assert "ACT-0012 · Safety plan considered" in [s.value for s in at.subheader]
     assert _history(at)["version"].tolist() == [1]
     assert not [b.label for b in at.button if b.label in WRITE_BUTTONS]
     assert not [e.label for e in at.expander if e.label in ("Update", "Retract")]
@@ -510,7 +515,7 @@ def test_recording_that_the_police_were_told_clears_the_red_banner(db):
     _record_through_form(
         at, kind="police_informed", status="done", observation=code, reference="SYN-CAD-0003", note="Called 101"
     )
-    assert escape("Recorded ACT-0006.") in _successes(at)
+    assert escape("Recorded ACT-0014.") in _successes(at)
     assert not _awaiting(at)
     assert not any(t.value.startswith(f"{code} · marked ") for t in at.text)
     assert immediate_risk.awaiting_police(db, _case_id(db)).empty
@@ -522,7 +527,7 @@ def test_a_police_informed_action_still_to_do_does_not_clear_the_red_banner(db):
     code = _risky_observation(db)
     at = _page(db)
     _record_through_form(at, kind="police_informed", status="to_do", observation=code, due="2026-01-01")
-    assert escape("Recorded ACT-0006.") in _successes(at)
+    assert escape("Recorded ACT-0014.") in _successes(at)
     assert len(_awaiting(at)) == 1
     assert len(_awaiting(_page(db, page=OVERVIEW))) == 1
 

@@ -99,10 +99,10 @@ def test_the_summary_shows_what_the_domain_computes(db):
     every = texts(at)
     per_five_c = "; ".join(f"{r.five_c} {r.observations}" for r in view.by_five_c.itertuples())
     assert f"Observations per Five C: {per_five_c}" in every
-    # The demo's one call to the police (ACT-0001, naming no observation) covers both items.
+    # The demo's one call to the police (ACT-0009, naming no observation) covers both items.
     for code in view.immediate_risk["code"]:
         assert re.search(rf"^{code} · .* · marked .*\n.*\n    Police told: Yes: 16 Nov 2026 10:40 ", every, re.M), code
-    assert "ref DEMO-CAD-0412 (ACT-0001)" in every
+    assert "ref DEMO-CAD-0412 (ACT-0009)" in every
     # Actions still to do: the demo's two, overdue first once its day has passed.
     assert shown["Actions outstanding"] == "2"
     for row in view.outstanding.itertuples():
