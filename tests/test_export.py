@@ -1080,3 +1080,39 @@ def test_the_evidence_files_in_the_bundle_open_as_images(db, analyst, observatio
         row = _by_code(_rows(members, "evidence"))[code]
         with Image.open(io.BytesIO(members[row["file"]])) as image:
             assert image.size == (int(row["width"]), int(row["height"]))
+
+
+# --- immediate risk: when marked, when the police were told ----------------------------------------
+
+
+def test_an_item_at_immediate_risk_says_when_it_was_marked_and_when_the_police_were_told(
+    db, analyst, observation_input, out
+):
+    risky = observations.record(
+        db, analyst, CASE, observation_input(immediate_risk=True, observed_at="2025-07-14 09:15")
+    ).code
+    calm = observations.record(db, analyst, CASE, observation_input(observed_at="2025-07-14 09:20")).code
+    actions.add_action(
+        db, analyst, CASE,
+        {"kind": "police_informed", "observation": risky, "done_at": "2025-07-14 10:40", "done_by": "DC Example",
+         "reference": "LOG-4471"},
+    )  # fmt: skip
+    _export(db, analyst, out / "b.zip")
+    rows = {r["code"]: r for r in _rows(_members(out / "b.zip"), "observations")}
+    police = ("risk_marked_at", "police_informed_at", "police_informed_by", "police_reference", "police_action",
+              "minutes_to_police")  # fmt: skip
+    # 09:15 and 10:40 in London in July are 08:15 and 09:40 UTC: 85 minutes.
+    assert [rows[risky][c] for c in police] == [
+        "2025-07-14T08:15:00Z", "2025-07-14T09:40:00Z", "DC Example", "LOG-4471", "ACT-0001", "85",
+    ]  # fmt: skip
+    assert [rows[calm][c] for c in police] == [""] * 6
+
+
+def test_an_item_the_police_were_not_told_of_says_so_by_leaving_it_empty(db, analyst, observation_input, out):
+    risky = observations.record(
+        db, analyst, CASE, observation_input(immediate_risk=True, observed_at="2025-07-14 09:15")
+    ).code
+    _export(db, analyst, out / "b.zip")
+    [row] = _rows(_members(out / "b.zip"), "observations")
+    assert row["code"] == risky and row["risk_marked_at"] == "2025-07-14T08:15:00Z"
+    assert row["police_informed_at"] == row["police_action"] == row["minutes_to_police"] == ""

@@ -16,7 +16,7 @@ from datetime import date
 import pandas as pd
 import sqlite_utils
 
-from workbench import actions, crossref, evidence, facts, people, timeline
+from workbench import actions, crossref, evidence, facts, immediate_risk, people, timeline
 from workbench.schemas import grade_text
 from workbench.timeutil import LONDON
 
@@ -101,6 +101,14 @@ _OBSERVATION_COLUMNS = (
 _VERACITY = _c(
     "veracity", "string", "What trusted sources say of it: corroborated, contradicted, conflicting or uncorroborated."
 )
+_POLICE = (
+    _c("risk_marked_at", "datetime", "An item at immediate risk: when it was marked (seen, or amended to it), UTC."),
+    _c("police_informed_at", "datetime", "When the police were told of it, UTC (a police-informed action)."),
+    _c("police_informed_by", "string", "Who told them."),
+    _c("police_reference", "string", "The incident or log number the police gave."),
+    _c("police_action", "string", "The action that records it (ACT-0009)."),
+    _c("minutes_to_police", "integer", "Minutes from marking to telling the police; empty when only the day is known."),
+)
 _RECORDED = (
     _c("recorded_by", "string", "Who recorded this version (username)."),
     _c("recorded_at", "datetime", "When this version was recorded, UTC."),
@@ -134,7 +142,15 @@ def observations_table(db: sqlite_utils.Database, scope: Scope, codes: list[str]
     rows = current[current["code"].isin(codes)]
     status = crossref.status_by_observation(db, scope.case_id)
     rows = rows.assign(veracity=rows["code"].map(lambda c: status.get(c, "uncorroborated")))
-    columns = (*_OBSERVATION_COLUMNS, _VERACITY, *_RECORDED)
+    risks = immediate_risk.risks(db, scope.case_id).set_index("code")
+    police = {
+        "risk_marked_at": "marked_at", "police_informed_at": "informed_at", "police_informed_by": "informed_by",
+        "police_reference": "police_reference", "police_action": "action", "minutes_to_police": "delay_minutes",
+    }  # fmt: skip
+    rows = rows.assign(
+        **{column: rows["code"].map(risks[source]).astype(object) for column, source in police.items()}
+    ).astype({"minutes_to_police": "Int64"})
+    columns = (*_OBSERVATION_COLUMNS, _VERACITY, *_POLICE, *_RECORDED)
     return Table(
         "observations",
         "The current version of each observation the export covers.",
