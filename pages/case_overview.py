@@ -6,7 +6,8 @@ from workbench import cases
 from workbench.errors import WorkbenchError
 from workbench.ui import session
 from workbench.ui.actions_view import awaiting_police_banner, outstanding_banner
-from workbench.ui.feedback import show_error
+from workbench.ui.feedback import show_error, show_notice
+from workbench.ui.need_view import level_of_need
 
 user = session.require_actor()
 reference = session.require_case()
@@ -22,8 +23,10 @@ st.text(
     f"status {case.access.status} · lead {case.lead} · your part: {case.access.member_role}"
 )
 
+show_notice()
 awaiting_police_banner(case.risks)
 outstanding_banner(case.outstanding)
+level_of_need(session.db(), user, reference, case.levels)
 
 counts = st.columns(4)
 counts[0].metric("Observations", case.observations)

@@ -31,6 +31,7 @@ else:
             "my_role": "My part",
             "lead": "Lead",
             "observations": "Observations",
+            "level": "Level of need",
             "created_at": st.column_config.DatetimeColumn("Opened (UTC)", format="D MMM YYYY"),
         },
     )

@@ -31,7 +31,8 @@ USERS = {
 TABLES = (
     "users", "cases", "case_members", "people", "accounts", "observations", "observation_versions",
     "facts", "fact_versions", "evidence", "evidence_purges", "evidence_checks", "crossrefs", "crossref_versions",
-    "rule_findings", "milestones", "milestone_versions", "actions", "action_versions", "exports", "audit_events",
+    "rule_findings", "milestones", "milestone_versions", "actions", "action_versions", "exports", "case_levels",
+    "audit_events",
 )  # fmt: skip
 _ENV = (
     "WORKBENCH_HOME", "WORKBENCH_GRADING", "WORKBENCH_MAX_IMPORT_ROWS", "WORKBENCH_SCHEMAS",

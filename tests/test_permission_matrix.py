@@ -29,6 +29,7 @@ from workbench import (
     facts,
     immediate_risk,
     milestones,
+    need,
     observations,
     people,
     timeline,
@@ -162,6 +163,8 @@ CALLS = {
         ),
     ),
     "export.list_exports": (Right.VIEW, lambda db, who: export.list_exports(db, who, CASE)),
+    "need.set_level": (Right.RECORD, lambda db, who: need.set_level(db, who, CASE, "early_help", "Agreed at the TAF")),
+    "need.level_history": (Right.VIEW, lambda db, who: need.level_history(db, who, CASE)),
     "timeline.timeline": (Right.VIEW, lambda db, who: timeline.timeline(db, who, CASE)),
     "timeline.download_csv": (
         Right.VIEW, lambda db, who: timeline.download_csv(db, who, CASE, timeline.TimelineFilter()),
@@ -184,12 +187,13 @@ CALLS = {
 
 MODULES = (
     cases, people, observations, facts, crossref, milestones, actions, immediate_risk, timeline, conference, activity,
-    evidence, export,
+    evidence, export, need,
 )  # fmt: skip
 _STATE_TABLES = (
     "users", "cases", "case_members", "people", "accounts", "observations", "observation_versions", "facts",
     "fact_versions", "evidence", "evidence_purges", "evidence_checks", "crossrefs", "crossref_versions",
     "rule_findings", "rule_state", "milestones", "milestone_versions", "actions", "action_versions", "exports",
+    "case_levels",
 )  # fmt: skip
 
 

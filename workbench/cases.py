@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlite_utils
 
-from workbench import actions, audit, fields, immediate_risk, observations, people
+from workbench import actions, audit, fields, immediate_risk, need, observations, people
 from workbench.access import (
     MEMBER_ROLES,
     Actor,
@@ -40,6 +40,7 @@ class CaseOverview:
     facts: int
     risks: pd.DataFrame  # immediate_risk.COLUMNS: each item at immediate risk, and whether the police were told
     outstanding: pd.DataFrame  # actions.COLUMNS: the actions still to do, overdue first
+    levels: pd.DataFrame  # need.HISTORY_COLUMNS: the level of need, newest first (the first row is current)
 
 
 def create_case(
@@ -238,7 +239,8 @@ def list_cases(db: sqlite_utils.Database, actor: Actor) -> pd.DataFrame:
         """
         SELECT c.reference, c.title, c.subject_pseudonym AS subject, c.status, m.role AS my_role,
                lead.username AS lead, c.created_at,
-               (SELECT COUNT(*) FROM observations o WHERE o.case_id = c.id) AS observations
+               (SELECT COUNT(*) FROM observations o WHERE o.case_id = c.id) AS observations,
+               (SELECT label FROM case_levels l WHERE l.case_id = c.id ORDER BY l.id DESC LIMIT 1) AS level
         FROM cases c
         JOIN case_members m ON m.case_id = c.id AND m.user_id = ?
         JOIN users lead ON lead.id = c.lead_user_id
@@ -246,8 +248,9 @@ def list_cases(db: sqlite_utils.Database, actor: Actor) -> pd.DataFrame:
         """,
         (actor.id if actor.id is not None else -1,),
     )
-    columns = ["reference", "title", "subject", "status", "my_role", "lead", "created_at", "observations"]
-    return pd.DataFrame(list(rows), columns=columns)
+    columns = ["reference", "title", "subject", "status", "my_role", "lead", "created_at", "observations", "level"]
+    frame = pd.DataFrame(list(rows), columns=columns)
+    return frame.assign(level=frame["level"].fillna(""))
 
 
 def overview(db: sqlite_utils.Database, actor: Actor, reference: str) -> CaseOverview:
@@ -308,4 +311,5 @@ def overview(db: sqlite_utils.Database, actor: Actor, reference: str) -> CaseOve
         facts=facts,
         risks=immediate_risk.risks(db, access.case_id),
         outstanding=actions.outstanding(actions.actions_frame(db, access.case_id)),
+        levels=need.history_frame(db, access.case_id),
     )

@@ -29,6 +29,7 @@ from workbench import (
     export,
     facts,
     milestones,
+    need,
     observations,
     people,
     timeline,
@@ -286,6 +287,26 @@ def case_member_remove(c: _Context, reference: str, username: str, as_user: str 
 def case_member_list(c: _Context, reference: str, as_user: str | None, fmt: str) -> None:
     """Who is in a case and in what part."""
     _print_frame(cases.members(c.db, c.actor_or_system(as_user), reference), fmt)
+
+
+@case.command("level")
+@click.argument("reference")
+@click.argument("level", required=False)
+@as_option
+@click.option("--reason", default="", help="Why (required when setting a level); kept with it.")
+@click.option("--history", is_flag=True, help="List the case's levels instead, newest first.")
+@format_option
+@pass_context
+def case_level(
+    c: _Context, reference: str, level: str | None, as_user: str, reason: str, history: bool, fmt: str
+) -> None:
+    """Record a case's level of need (LEVEL: one of the configured levels, by value or label), or
+    list its history with --history."""
+    actor = c.actor(as_user)
+    if history or level is None:
+        _print_frame(need.level_history(c.db, actor, reference), fmt)
+        return
+    click.echo(need.set_level(c.db, actor, reference, level, reason))
 
 
 @case.command("list")

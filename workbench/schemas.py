@@ -256,6 +256,10 @@ def _is_date(value) -> bool:
 # --- loading ---------------------------------------------------------------------------------
 
 
+# The statutory anchors a partnership's levels of need map to (levels_of_need's "anchor").
+LEVEL_ANCHORS = ("universal", "early_help", "s17_child_in_need", "s47_child_protection")
+
+
 @functools.cache
 def load_catalog(directory: str | None = None) -> Catalog:
     root = Path(directory or os.environ.get("WORKBENCH_SCHEMAS") or SCHEMAS_DIR)
@@ -270,6 +274,12 @@ def load_catalog(directory: str | None = None) -> Catalog:
         concerns=frozenset(c.value for c in vocabularies["concern_topics"]),
         action_kinds=frozenset(c.value for c in vocabularies["action_kinds"]),
     )
+    for level in vocabularies.get("levels_of_need", ()):
+        if level.extra.get("anchor") not in LEVEL_ANCHORS:
+            raise RuntimeError(
+                f"{root / 'vocabularies.json'}: level of need {level.value!r} must have an anchor, one of "
+                + ", ".join(LEVEL_ANCHORS)
+            )
     loaded = [_load_kind(path, known) for path in sorted((root / "kinds").glob("*.schema.json"))]
     kinds = {kind.name: kind for kind in sorted(loaded, key=lambda k: (k.order, k.name))}
     if not kinds:
