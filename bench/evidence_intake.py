@@ -24,7 +24,6 @@ import argparse
 import hashlib
 import math
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +35,7 @@ from typing import TextIO
 import numpy as np
 from PIL import ExifTags, Image, ImageChops
 
-from bench.common import Result, positive_int, print_table
+from bench.common import Result, positive_int, print_table, sha256sum, warm
 from workbench import access, cases, evidence, users
 from workbench.config import EvidenceLimits, Settings
 from workbench.db import open_home
@@ -53,7 +52,6 @@ NOISE_MARGIN = 64  # each file takes the shared noise picture at its own offset
 SEED = 2026  # the same files every run, so runs compare
 MB = 1_000_000
 RUNS = 2  # each measurement is taken this many times, in turns; the fastest counts
-FILES_PER_SHA256SUM = 250  # files named on one sha256sum command line
 ANALYST, PASSWORD, CASE = "bench-analyst", "bench-analyst-password-2026", "BENCH-1"
 CAPTURE = {"shows": "benchmark", "confirmed_no_indecent_image": True}
 
@@ -124,37 +122,16 @@ def _exif(taken: datetime, rng: np.random.Generator) -> bytes:
     return exif.tobytes()
 
 
-def warm(paths: Sequence[Path]) -> int:
-    """Read every file once, so both measurements start from the page cache. Returns the total bytes."""
-    return sum(len(path.read_bytes()) for path in paths)
-
-
 # --- the measurements --------------------------------------------------------------------------
 
 
 def time_sha256sum(paths: Sequence[Path]) -> tuple[float, dict[str, str]]:
     """Seconds of one sha256sum run over every file (the page cache warmed first), and its digest
     of each file by name."""
-    folder = paths[0].parent
-    names = [path.name for path in paths]
     warm(paths)
     started = time.perf_counter()
-    outputs = [
-        subprocess.run(
-            ["sha256sum", "--", *names[start : start + FILES_PER_SHA256SUM]],
-            cwd=folder,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        for start in range(0, len(names), FILES_PER_SHA256SUM)
-    ]
-    seconds = time.perf_counter() - started
-    digests = {}
-    for line in "".join(outputs).splitlines():
-        digest, _, name = line.partition("  ")
-        digests[name] = digest
-    return seconds, digests
+    digests = sha256sum(paths[0].parent, [path.name for path in paths])
+    return time.perf_counter() - started, digests
 
 
 def time_intake(paths: Sequence[Path], home: Path) -> tuple[float, list[evidence.IntakeResult]]:

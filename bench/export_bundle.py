@@ -67,7 +67,7 @@ import numpy as np
 from PIL import ExifTags, Image, ImageChops
 
 from bench import crossref_data
-from bench.common import Result, positive_int, print_profile, print_table
+from bench.common import Result, positive_int, print_profile, print_table, sha256sum, warm
 from workbench import bundle_verify, evidence, export
 from workbench.access import Actor
 from workbench.config import EvidenceLimits, Settings
@@ -91,7 +91,6 @@ NOISE_MARGIN = 64  # each file takes the shared noise picture at its own offset
 SEED = 2026
 MB = 1_000_000
 RUNS = 2  # each measurement is taken this many times, in turns; the fastest counts
-FILES_PER_SHA256SUM = 250  # files named on one sha256sum command line
 REFERENCE = "BENCH-EXPORT-1"
 TITLE = "Export benchmark (fictional)"
 CAPTURE = {
@@ -277,16 +276,6 @@ def load(home: Path, observations: int, images: Sequence[Path], seed: int = SEED
     return Case(home, REFERENCE, loaded.case_id, lead, observations, len(linked), originals, total)
 
 
-def warm(paths: Sequence[Path]) -> int:
-    """Read every file once, so each measurement starts from the page cache. Returns the total bytes."""
-    total = 0
-    for path in paths:
-        with open(path, "rb") as file:
-            while chunk := file.read(1 << 20):
-                total += len(chunk)
-    return total
-
-
 # --- the baseline --------------------------------------------------------------------------------
 
 
@@ -311,20 +300,10 @@ def time_baseline(case: Case, files: Path, out_zip: Path) -> float:
     warm(case.originals)
     started = time.perf_counter()
     subprocess.run(["zip", "-0", "-r", "-q", str(out_zip), files.name], cwd=files.parent, check=True)
-    outputs = [
-        subprocess.run(
-            ["sha256sum", "--", *names[start : start + FILES_PER_SHA256SUM]],
-            cwd=files,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        for start in range(0, len(names), FILES_PER_SHA256SUM)
-    ]
+    digests = sha256sum(files, names)
     seconds = time.perf_counter() - started
     out_zip.unlink()
-    for line in "".join(outputs).splitlines():
-        digest, _, name = line.partition("  ")
+    for name, digest in digests.items():
         if f"{digest}.jpg" != name:
             raise BenchmarkFailed(f"sha256sum gives {digest} for {name}")
     return seconds

@@ -88,9 +88,10 @@ if submitted:
         st.session_state.pop("record_errors", None)
         st.session_state["record_form_round"] = st.session_state.get("record_form_round", 0) + 1
         st.session_state["recorded_code"] = saved.code
-        prompted = actions.list_actions(db, user, reference)
-        prompted = prompted[prompted["observation"] == saved.code]
-        st.session_state["recorded_actions"] = [
-            f"{r.code} · {r.action} · due {actions.day_text(r.due_date)}" for r in prompted.itertuples()
-        ]
+        if kind.prompted_actions:  # read back only when recording created some
+            prompted = actions.list_actions(db, user, reference)
+            prompted = prompted[prompted["observation"] == saved.code]
+            st.session_state["recorded_actions"] = [
+                f"{r.code} · {r.action} · due {actions.day_text(r.due_date)}" for r in prompted.itertuples()
+            ]
         st.rerun()
