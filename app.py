@@ -28,8 +28,11 @@ def _pages_for(user: access.Actor) -> dict[str, list[st.Page]]:
         case.append(_page("pages/observations.py", "Observations", "list_alt"))
         case.append(_page("pages/evidence.py", "Evidence", "photo_library"))
         case.append(_page("pages/facts.py", "Trusted facts", "fact_check"))
+        case.append(_page("pages/persons_of_concern.py", "Persons of concern", "person_alert"))
         case.append(_page("pages/crossrefs.py", "Cross-references", "rule"))
         case.append(_page("pages/actions.py", "Actions", "task_alt"))
+        case.append(_page("pages/viewing_log.py", "Viewing log", "visibility"))
+        case.append(_page("pages/authorisations.py", "Authorisations", "verified_user"))
         case.append(_page("pages/timeline.py", "Timeline", "timeline"))
         case.append(_page("pages/conference.py", "Conference view", "groups"))
         case.append(_page("pages/export.py", "Export", "ios_share"))
@@ -39,8 +42,9 @@ def _pages_for(user: access.Actor) -> dict[str, list[st.Page]]:
         managing.append(_page("pages/activity.py", "Activity", "history"))
     if can.manage_users:
         managing.append(_page("pages/users.py", "Users", "manage_accounts"))
+        managing.append(_page("pages/retention.py", "Retention", "auto_delete"))
     sections = {
-        "": [_page("pages/cases.py", "Cases", "folder_open", default=True)],
+        "": [_page("pages/home.py", "Home", "home", default=True), _page("pages/cases.py", "Cases", "folder_open")],
         "This case": case,
         "Manage": managing,
         "You": [_page("pages/account.py", "My account", "account_circle")],

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from workbench import access, cases, facts, observations, people, users
+from workbench import access, authorisations, cases, facts, observations, people, users
 from workbench.access import Actor
 from workbench.config import Settings
 from workbench.db import open_home, query_one
@@ -559,6 +559,16 @@ def _csv(columns: tuple[str, ...], rows: list[dict]) -> bytes:
 # --- loading (through the domain) ----------------------------------------------------------------
 
 
+# The generated case is reviewed under an authorisation covering all of it, as a real one would be.
+BENCH_AUTHORISATION = {
+    "purpose": "Benchmark case (fictional)",
+    "lawful_basis": "Children Act 1989 s.47 (fictional)",
+    "authorised_by": "Benchmark team manager (fictional)",
+    "authorised_on": "2000-01-01",
+    "review_date": "2099-12-31",
+}
+
+
 class LoadFailed(RuntimeError):
     """The generated case did not load as planned."""
 
@@ -570,6 +580,7 @@ def load(
     db = open_home(Settings(home=home))
     analyst = users.create_user(db, access.SYSTEM, ANALYST, "analyst", PASSWORD)
     cases.create_case(db, access.SYSTEM, reference, title, lead=ANALYST)
+    authorisations.add_authorisation(db, analyst, reference, BENCH_AUTHORISATION)
     for person in case_plan.people[1:]:
         code = people.add_person(db, analyst, reference, person.name, person.role)
         if code != person.code:

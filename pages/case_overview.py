@@ -6,6 +6,9 @@ from workbench import cases
 from workbench.errors import WorkbenchError
 from workbench.ui import session
 from workbench.ui.actions_view import awaiting_police_banner, outstanding_banner
+from workbench.ui.authorisation_view import review_banner, unauthorised_banner
+from workbench.ui.case_status_view import case_status
+from workbench.ui.context_view import child_context
 from workbench.ui.feedback import show_error, show_notice
 from workbench.ui.need_view import level_of_need
 
@@ -26,7 +29,11 @@ st.text(
 show_notice()
 awaiting_police_banner(case.risks)
 outstanding_banner(case.outstanding)
+review_banner(case.authorisations)
+unauthorised_banner(case.unauthorised, int(case.authorisations["in_force"].sum()))
 level_of_need(session.db(), user, reference, case.levels)
+case_status(session.db(), user, case.access)
+child_context(case.context)
 
 counts = st.columns(4)
 counts[0].metric("Observations", case.observations)

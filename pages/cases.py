@@ -32,6 +32,7 @@ else:
             "lead": "Lead",
             "observations": "Observations",
             "level": "Level of need",
+            "authorisation": "Research authorisation",
             "created_at": st.column_config.DatetimeColumn("Opened (UTC)", format="D MMM YYYY"),
         },
     )

@@ -63,6 +63,22 @@ if not view.contradictions.empty:
     st.markdown("**What trusted sources contradict**")
     st.text("\n".join(f"{r.observation} · {r.fact}\n    {r.detail}" for r in view.contradictions.itertuples()))
 
+if not view.persons_of_concern.empty:
+    st.markdown("**Persons of concern**")
+    st.text(
+        "\n".join(
+            [view.concern_note]
+            + [
+                f"{r.person} · {r.observations} linked observation{'' if r.observations == 1 else 's'}"
+                + (f" ({r.first_seen} to {r.last_seen})" if r.observations else "")
+                + (f" · {r.immediate_risk} at immediate risk" if r.immediate_risk else "")
+                + (f"\n    Accounts: {r.accounts}" if r.accounts else "")
+                + (f"\n    Linked: {r.linked}" if r.linked else "")
+                for r in view.persons_of_concern.itertuples()
+            ]
+        )
+    )
+
 st.subheader("Chronology")
 st.caption("Oldest first. Times in London; ~ marks an approximate time. Grades: source / information / handling.")
 st.text(

@@ -92,6 +92,12 @@ if obs.retracted:
     st.warning("Retracted. It stays on record with the reason below.", icon=":material/undo:")
 if obs.immediate_risk:
     st.error("Immediate risk of significant harm.", icon=":material/warning:")
+if opened.unauthorised:
+    st.warning(
+        "Recorded without authorisation: no research authorisation in this case covered it on the day it was seen. "
+        "Reason given: " + escape(obs.unauthorised_reason or "none"),
+        icon=":material/gpp_maybe:",
+    )
 st.text(obs.summary)
 
 facts = {

@@ -8,6 +8,9 @@ copy of that database file. A test that needs a database with nothing in it uses
 from __future__ import annotations
 
 import copy
+import csv
+import io
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from workbench import access, cases, users
+from workbench import access, authorisations, cases, users
 from workbench.cli import main
 from workbench.config import Settings
 from workbench.db import open_home
@@ -32,12 +35,21 @@ TABLES = (
     "users", "cases", "case_members", "people", "accounts", "observations", "observation_versions",
     "facts", "fact_versions", "evidence", "evidence_purges", "evidence_checks", "crossrefs", "crossref_versions",
     "rule_findings", "milestones", "milestone_versions", "actions", "action_versions", "exports", "case_levels",
+    "authorisations", "authorisation_versions", "account_views", "case_retention", "case_tombstones",
     "audit_events",
 )  # fmt: skip
+TEMPLATE_AUTHORISATION = {
+    "purpose": "Section 47 enquiry into risk of exploitation",
+    "lawful_basis": "Children Act 1989 s.47; DPA 2018 Sch.1 para 18",
+    "authorised_by": "Team manager (fictional)",
+    "authorised_on": "2000-01-01",
+    "review_date": "2099-12-31",
+}
 _ENV = (
     "WORKBENCH_HOME", "WORKBENCH_GRADING", "WORKBENCH_MAX_IMPORT_ROWS", "WORKBENCH_SCHEMAS",
     "WORKBENCH_LOCKOUT_ATTEMPTS", "WORKBENCH_LOCKOUT_MINUTES", "WORKBENCH_IDLE_MINUTES", "WORKBENCH_EVIDENCE_MAX_MB",
-    "WORKBENCH_EVIDENCE_MAX_PIXELS",
+    "WORKBENCH_EVIDENCE_MAX_PIXELS", "WORKBENCH_THIN_OBSERVATIONS", "WORKBENCH_THIN_PLATFORMS",
+    "WORKBENCH_VIEW_LIMIT", "WORKBENCH_VIEW_PERIOD_DAYS",
 )  # fmt: skip
 
 
@@ -76,9 +88,37 @@ def template_db_path(tmp_path_factory) -> Path:
         users.create_user(database, access.SYSTEM, username, role, password)
     cases.create_case(database, access.SYSTEM, CASE, "Test case", lead="analyst")
     cases.add_member(database, access.SYSTEM, CASE, "reviewer", "reviewer")
+    # Ordinary recording in CASE-1 is authorised (whole case, from long ago); the tests of
+    # recording without authorisation use a case of their own or retract this one.
+    authorisations.add_authorisation(database, users.user_by_name(database, "analyst"), CASE, TEMPLATE_AUTHORISATION)
     database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     database.conn.close()
     return home / "workbench.db"
+
+
+def authorised_case(db, reference: str, title: str = "Another test case", lead: str = "analyst") -> access.CaseAccess:
+    """A case of the template's kind: created, with an authorisation covering all of it, so that
+    recording in it needs no reason."""
+    created = cases.create_case(db, access.SYSTEM, reference, title, lead=lead)
+    authorisations.add_authorisation(db, users.user_by_name(db, lead), reference, TEMPLATE_AUTHORISATION)
+    return created
+
+
+def rows_csv(rows: list[dict]) -> bytes:
+    """An import file of these rows (the header: every column any row has)."""
+    columns = sorted({name for row in rows for name in row})
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def import_row(observation_input, **overrides) -> dict:
+    """An observation as an import file's row gives it: details as JSON text."""
+    row = observation_input(**overrides)
+    row["details"] = json.dumps(row["details"])
+    return row
 
 
 def install_template(template: Path, settings: Settings) -> None:

@@ -14,9 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from tests.conftest import CASE
-from workbench import actions, cases, observations
-from workbench.access import SYSTEM
+from tests.conftest import CASE, authorised_case
+from workbench import actions, observations
 from workbench.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from workbench.timeutil import from_iso_utc
 
@@ -294,7 +293,7 @@ def test_an_unknown_field_is_named(db, analyst, counts):
 
 
 def test_an_observation_of_another_case_is_refused(db, analyst, counts, observation_input):
-    cases.create_case(db, SYSTEM, "CASE-2", "Another test case", lead="analyst")
+    authorised_case(db, "CASE-2")
     observations.record(db, analyst, "CASE-2", observation_input())
     errors = _refused(db, analyst, counts, {**TODO, "observation": "OBS-0001"})
     assert errors == {"observation": "OBS-0001 is not an observation in this case"}

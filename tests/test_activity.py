@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from tests.conftest import cli_ok, cli_refused
+from tests.conftest import authorised_case, cli_ok, cli_refused
 from workbench import activity, audit, cases, observations
 from workbench.access import SYSTEM
 from workbench.activity import COLUMNS, OWN_COLUMNS, ActivityFilter
@@ -52,7 +52,7 @@ def busy_case(db, analyst, reviewer, observation_input):
     observations.view(db, reviewer, "CASE-1", recorded.code)
     observations.list_observations(db, reviewer, "CASE-1")
     observations.amend(db, analyst, "CASE-1", recorded.code, {**recorded.as_input(), "summary": "Changed"}, "Typo")
-    cases.create_case(db, SYSTEM, "CASE-2", "Another case", lead="analyst")
+    authorised_case(db, "CASE-2", "Another case")
     observations.record(db, analyst, "CASE-2", observation_input())
     return db
 
@@ -158,8 +158,8 @@ def test_the_choices_list_everyone_and_every_action_in_the_case(busy_case, analy
     found = activity.case_activity(busy_case, analyst, "CASE-1", ActivityFilter(username="reviewer"))
     assert found.usernames == ["analyst", "reviewer", "system"]
     assert found.actions == sorted(
-        ["case.create", "case.member.add", "observation.create", "observation.view", "observation.list",
-         "observation.amend"]
+        ["case.create", "case.member.add", "authorisation.create", "observation.create", "observation.view",
+         "observation.list", "observation.amend"]
     )  # fmt: skip
     # The choices are not narrowed by the filter, and the view itself appears once it is written.
     again = activity.case_activity(busy_case, analyst, "CASE-1")

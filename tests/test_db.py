@@ -6,7 +6,8 @@ import sqlite3
 
 import pytest
 
-from workbench import access, cases, facts, observations
+from tests.conftest import authorised_case
+from workbench import access, facts, observations
 from workbench.db import (
     BUSY_TIMEOUT_MS,
     connect,
@@ -237,7 +238,7 @@ def test_transaction_rolls_back_a_domain_write_and_its_audit_event(db, analyst, 
 
 
 def test_next_code_numbers_each_case_independently(db, analyst, observation_input):
-    other = cases.create_case(db, access.SYSTEM, "CASE-2", "Second case", lead="analyst")
+    other = authorised_case(db, "CASE-2", "Second case")
     first = access.authorize(db, analyst, access.Right.VIEW, "CASE-1")
     codes_1 = [observations.record(db, analyst, "CASE-1", observation_input()).code for _ in range(2)]
     codes_2 = [observations.record(db, analyst, "CASE-2", observation_input()).code for _ in range(1)]

@@ -20,7 +20,7 @@ import pytest
 from PIL import Image, ImageFile
 
 from tests import evidence_files as files
-from tests.conftest import CASE
+from tests.conftest import CASE, authorised_case
 from workbench import audit, cases, evidence, evidence_store, observations
 from workbench.access import SYSTEM
 from workbench.config import EvidenceLimits
@@ -567,7 +567,7 @@ def test_an_unknown_observation_is_refused(db, world, analyst):
 
 
 def test_an_observation_of_another_case_is_unknown_here(db, world, analyst, observation_input):
-    cases.create_case(db, SYSTEM, "CASE-2", "Other", lead="analyst")
+    authorised_case(db, "CASE-2", "Other")
     observations.record(db, analyst, "CASE-2", observation_input())
     errors = _refused(db, world, analyst, {**CONFIRMED, "observation": "OBS-0001"})
     assert errors == {"observation": "OBS-0001 is not an observation in this case"}

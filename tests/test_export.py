@@ -25,7 +25,7 @@ from PIL import Image
 
 from tests import evidence_files as files
 from tests.conftest import CASE
-from workbench import actions, cases, evidence, export, facts, milestones, observations, people
+from workbench import actions, authorisations, cases, evidence, export, facts, milestones, observations, people
 from workbench.access import SYSTEM
 from workbench.bundle_tables import Column, Table
 from workbench.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -34,7 +34,7 @@ from workbench.export import ExportOptions, export_case, list_exports, table_csv
 
 TABLE_NAMES = [
     "observations", "observation_versions", "facts", "crossrefs", "people", "accounts", "evidence", "actions",
-    "timeline", "audit",
+    "authorisations", "timeline", "audit",
 ]  # fmt: skip
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
@@ -1116,3 +1116,22 @@ def test_an_item_the_police_were_not_told_of_says_so_by_leaving_it_empty(db, ana
     [row] = _rows(_members(out / "b.zip"), "observations")
     assert row["code"] == risky and row["risk_marked_at"] == "2025-07-14T08:15:00Z"
     assert row["police_informed_at"] == row["police_action"] == row["minutes_to_police"] == ""
+
+
+def test_the_bundle_carries_the_authorisations_and_flags_what_none_covered(db, analyst, observation_input, out):
+    authorisations.retract_authorisation(db, analyst, CASE, "AUTH-0001", "recorded against the wrong case")
+    flagged = observations.record(db, analyst, CASE, observation_input(unauthorised_reason="Seen on a welfare visit"))
+    authorisations.add_authorisation(
+        db, analyst, CASE,
+        {"purpose": "s.47 enquiry", "lawful_basis": "Children Act 1989 s.47", "authorised_by": "Team manager",
+         "review_date": "2099-01-01", "platforms": "TikTok"},
+    )  # fmt: skip
+    target = out / "bundle.zip"
+    _export(db, analyst, target)
+    members = _members(target)
+    rows = {r["code"]: r for r in _rows(members, "observations")}
+    assert rows[flagged.code]["recorded_without_authorisation"] == "true"
+    assert rows[flagged.code]["unauthorised_reason"] == "Seen on a welfare visit"
+    granted = {r["code"]: r for r in _rows(members, "authorisations")}
+    assert set(granted) == {"AUTH-0001", "AUTH-0002"}
+    assert (granted["AUTH-0001"]["retracted"], granted["AUTH-0002"]["scope"]) == ("true", "TikTok")

@@ -21,6 +21,7 @@ from workbench import (
     access,
     actions,
     activity,
+    authorisations,
     cases,
     conference,
     crossref,
@@ -32,8 +33,11 @@ from workbench import (
     need,
     observations,
     people,
+    persons_of_concern,
+    retention,
     timeline,
     users,
+    viewing,
 )
 from workbench.access import SYSTEM, Right
 from workbench.config import Settings
@@ -55,25 +59,26 @@ PARTS = {
 
 _ALL = list(Right)
 EXPECTED = {
-    "lead (analyst account)": dict.fromkeys(_ALL, ALLOWED),
+    # A lead closes and reopens their case; deleting it is for administrators.
+    "lead (analyst account)": {**dict.fromkeys(_ALL, ALLOWED), Right.DELETE: DENIED},
     "analyst member": {
         Right.VIEW: ALLOWED, Right.RECORD: ALLOWED, Right.MANAGE_MEMBERS: DENIED, Right.EXPORT: DENIED,
-        Right.PURGE: DENIED, Right.AUDIT: DENIED, Right.VERIFY: ALLOWED,
+        Right.PURGE: DENIED, Right.AUDIT: DENIED, Right.VERIFY: ALLOWED, Right.CLOSE: DENIED, Right.DELETE: DENIED,
     },
     "reviewer member": {
         Right.VIEW: ALLOWED, Right.RECORD: DENIED, Right.MANAGE_MEMBERS: DENIED, Right.EXPORT: DENIED,
-        Right.PURGE: DENIED, Right.AUDIT: DENIED, Right.VERIFY: DENIED,
+        Right.PURGE: DENIED, Right.AUDIT: DENIED, Right.VERIFY: DENIED, Right.CLOSE: DENIED, Right.DELETE: DENIED,
     },
     "admin member (as analyst)": {
         Right.VIEW: ALLOWED, Right.RECORD: ALLOWED, Right.MANAGE_MEMBERS: ALLOWED, Right.EXPORT: DENIED,
-        Right.PURGE: ALLOWED, Right.AUDIT: ALLOWED, Right.VERIFY: ALLOWED,
+        Right.PURGE: ALLOWED, Right.AUDIT: ALLOWED, Right.VERIFY: ALLOWED, Right.CLOSE: ALLOWED, Right.DELETE: ALLOWED,
     },
     "analyst non-member": dict.fromkeys(_ALL, HIDDEN),
     "reviewer non-member": dict.fromkeys(_ALL, HIDDEN),
     # An administrator purges an item that must not be held, given its code, without seeing the case.
     "admin non-member": {
         Right.VIEW: HIDDEN, Right.RECORD: HIDDEN, Right.MANAGE_MEMBERS: ALLOWED, Right.EXPORT: HIDDEN,
-        Right.PURGE: ALLOWED, Right.AUDIT: ALLOWED, Right.VERIFY: ALLOWED,
+        Right.PURGE: ALLOWED, Right.AUDIT: ALLOWED, Right.VERIFY: ALLOWED, Right.CLOSE: ALLOWED, Right.DELETE: ALLOWED,
     },
 }  # fmt: skip
 
@@ -93,7 +98,21 @@ def _png(colour: str) -> bytes:
     return out.getvalue()
 
 
+AUTHORISATION = {
+    "purpose": "Section 47 enquiry", "lawful_basis": "Children Act 1989 s.47", "authorised_by": "Team manager",
+    "review_date": "2099-01-01",
+}  # fmt: skip
 CAPTURE = {"shows": "Profile page", "confirmed_no_indecent_image": True}
+VIEWED_ACCOUNT = "@viewed.demo"  # an account of CASE-1 in the matrix template, for logging a view
+
+
+def _closed_first(db, who, right, function, *args, **kwargs):
+    """Reopening, extending and deleting need a closed case: the operator closes it first, but only
+    for a user the table allows (a refusal must find everything as it was)."""
+    if access.allowed(db, who, right, CASE):
+        retention.close_case(db, SYSTEM, CASE, "Closed for the matrix")
+    return function(db, who, CASE, *args, **kwargs)
+
 
 # Every case function: the right it needs, and a call with valid arguments.
 CALLS = {
@@ -106,6 +125,9 @@ CALLS = {
     "people.directory": (Right.VIEW, lambda db, who: people.directory(db, who, CASE)),
     "people.list_people": (Right.VIEW, lambda db, who: people.list_people(db, who, CASE)),
     "people.list_accounts": (Right.VIEW, lambda db, who: people.list_accounts(db, who, CASE)),
+    "persons_of_concern.persons_of_concern": (
+        Right.VIEW, lambda db, who: persons_of_concern.persons_of_concern(db, who, CASE),
+    ),
     "observations.record": (Right.RECORD, lambda db, who: observations.record(db, who, CASE, OBSERVATION)),
     "observations.amend": (
         Right.RECORD,
@@ -163,6 +185,22 @@ CALLS = {
         ),
     ),
     "export.list_exports": (Right.VIEW, lambda db, who: export.list_exports(db, who, CASE)),
+    "authorisations.add_authorisation": (
+        Right.RECORD, lambda db, who: authorisations.add_authorisation(db, who, CASE, AUTHORISATION),
+    ),
+    "authorisations.review_authorisation": (
+        Right.RECORD,
+        lambda db, who: authorisations.review_authorisation(
+            db, who, CASE, "AUTH-0001", {"review_date": "2100-01-01"}, "Reviewed: still needed"
+        ),
+    ),
+    "authorisations.retract_authorisation": (
+        Right.RECORD, lambda db, who: authorisations.retract_authorisation(db, who, CASE, "AUTH-0001", "wrong case"),
+    ),
+    "authorisations.list_authorisations": (
+        Right.VIEW, lambda db, who: authorisations.list_authorisations(db, who, CASE),
+    ),
+    "authorisations.history": (Right.VIEW, lambda db, who: authorisations.history(db, who, CASE, "AUTH-0001")),
     "need.set_level": (Right.RECORD, lambda db, who: need.set_level(db, who, CASE, "early_help", "Agreed at the TAF")),
     "need.level_history": (Right.VIEW, lambda db, who: need.level_history(db, who, CASE)),
     "timeline.timeline": (Right.VIEW, lambda db, who: timeline.timeline(db, who, CASE)),
@@ -183,17 +221,34 @@ CALLS = {
     "evidence.original": (Right.VIEW, lambda db, who: evidence.original(db, who, CASE, "EV-0001")),
     "evidence.purge": (Right.PURGE, lambda db, who: evidence.purge(db, who, CASE, "EV-0001", "wrong case")),
     "evidence.verify_case": (Right.VERIFY, lambda db, who: evidence.verify_case(db, who, CASE)),
+    "viewing.log_view": (
+        Right.RECORD, lambda db, who: viewing.log_view(db, who, CASE, VIEWED_ACCOUNT, note="checking it is public"),
+    ),
+    "viewing.viewing_log": (Right.VIEW, lambda db, who: viewing.viewing_log(db, who, CASE)),
+    "retention.close_case": (Right.CLOSE, lambda db, who: retention.close_case(db, who, CASE, "Plan ended")),
+    "retention.reopen_case": (
+        Right.CLOSE, lambda db, who: _closed_first(db, who, Right.CLOSE, retention.reopen_case, "New referral"),
+    ),
+    "retention.extend_review": (
+        Right.CLOSE,
+        lambda db, who: _closed_first(db, who, Right.CLOSE, retention.extend_review, "2199-01-01", "Complaint open"),
+    ),
+    "retention.review_details": (Right.CLOSE, lambda db, who: retention.review_details(db, who, CASE)),
+    "retention.delete_case": (
+        Right.DELETE,
+        lambda db, who: _closed_first(db, who, Right.DELETE, retention.delete_case, "Period over", confirm=CASE),
+    ),
 }  # fmt: skip
 
 MODULES = (
     cases, people, observations, facts, crossref, milestones, actions, immediate_risk, timeline, conference, activity,
-    evidence, export, need,
+    evidence, export, need, viewing, persons_of_concern, retention, authorisations,
 )  # fmt: skip
 _STATE_TABLES = (
     "users", "cases", "case_members", "people", "accounts", "observations", "observation_versions", "facts",
     "fact_versions", "evidence", "evidence_purges", "evidence_checks", "crossrefs", "crossref_versions",
     "rule_findings", "rule_state", "milestones", "milestone_versions", "actions", "action_versions", "exports",
-    "case_levels",
+    "case_levels", "account_views", "case_retention", "case_tombstones", "authorisations", "authorisation_versions",
 )  # fmt: skip
 
 
@@ -266,6 +321,7 @@ def matrix_template(tmp_path_factory, template_db_path):
     evidence.add_files(
         db, users.user_by_name(db, "analyst"), CASE, [evidence.Upload.of_bytes("r.png", _png("red"))], CAPTURE
     )
+    people.add_account(db, users.user_by_name(db, "analyst"), CASE, "instagram", VIEWED_ACCOUNT)
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     return settings.home

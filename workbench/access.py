@@ -29,18 +29,21 @@ class Right(StrEnum):
     PURGE = "purge"
     AUDIT = "see the case's activity"
     VERIFY = "verify the stored evidence"  # re-hash files: reads no content
+    CLOSE = "close or reopen the case"  # and see or extend when it comes up for review: no content
+    DELETE = "delete the case"  # for good, once closed: administrators only
 
 
 # What an administrator may do in any case without being a member: manage who is in it, see who
 # did what in it, check its evidence files, and purge an item that must not be held (given its
-# code). None of these shows the case's content.
-_ADMIN_RIGHTS = {Right.MANAGE_MEMBERS, Right.AUDIT, Right.VERIFY, Right.PURGE}
+# code), close, reopen or delete a case under the retention schedule. None of these shows the
+# case's content.
+_ADMIN_RIGHTS = {Right.MANAGE_MEMBERS, Right.AUDIT, Right.VERIFY, Right.PURGE, Right.CLOSE, Right.DELETE}
 
 
 _MEMBER_RIGHTS = {
     "reviewer": {Right.VIEW},
     "analyst": {Right.VIEW, Right.RECORD, Right.VERIFY},
-    "lead": set(Right),
+    "lead": set(Right) - {Right.DELETE},  # a lead closes their case; deleting it is an administrator's call
 }
 
 

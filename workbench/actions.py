@@ -124,21 +124,10 @@ def update_action(
             errors.update(e.errors)
         if errors:
             raise ValidationError(errors)
-        changed = [name for name in _VERSION_COLUMNS if (clean[name] or "") != (latest[name] or "")]
-        if not changed:
-            raise ValidationError({"action": "nothing was changed; there is no new version to save"})
-        latest, version = ACTIONS.next_version(db, access.case_id, code, expected_version)
-        ACTIONS.add_version(db, actor, latest["id"], version, clean, reason=reason)
-        audit.record(
-            db,
-            actor.username,
-            "action.update",
-            case_ref=access.reference,
-            item_code=latest["code"],
-            details={"version": version, "changed": changed, "status": clean["status"]},
-            justification=reason,
-        )
-    return latest["code"]
+        return ACTIONS.supersede(
+            db, actor, access, latest, clean, reason=reason, expected_version=expected_version,
+            event="action.update", unchanged_field="action", details={"status": clean["status"]},
+        )  # fmt: skip
 
 
 def retract_action(

@@ -16,7 +16,7 @@ from datetime import date
 import pandas as pd
 import sqlite_utils
 
-from workbench import actions, crossref, evidence, facts, immediate_risk, people, timeline
+from workbench import actions, authorisations, crossref, evidence, facts, immediate_risk, people, timeline
 from workbench.schemas import grade_text
 from workbench.timeutil import LONDON
 
@@ -109,6 +109,19 @@ _POLICE = (
     _c("police_action", "string", "The action that records it (ACT-0009)."),
     _c("minutes_to_police", "integer", "Minutes from marking to telling the police; empty when only the day is known."),
 )
+_AUTHORISATION_REASONS = (
+    _c("unauthorised_reason", "string", "Why it was recorded when no research authorisation covered it."),
+    _c(
+        "repeat_viewing_reference",
+        "string",
+        "The authorisation reference given when it took its account past the repeated-viewing limit.",
+    ),
+)
+_UNAUTHORISED = _c(
+    "recorded_without_authorisation",
+    "boolean",
+    "No research authorisation covered its account or platform on the day it was seen (see authorisations.csv).",
+)
 _RECORDED = (
     _c("recorded_by", "string", "Who recorded this version (username)."),
     _c("recorded_at", "datetime", "When this version was recorded, UTC."),
@@ -150,7 +163,8 @@ def observations_table(db: sqlite_utils.Database, scope: Scope, codes: list[str]
     rows = rows.assign(
         **{column: rows["code"].map(risks[source]).astype(object) for column, source in police.items()}
     ).astype({"minutes_to_police": "Int64"})
-    columns = (*_OBSERVATION_COLUMNS, _VERACITY, *_POLICE, *_RECORDED)
+    rows = rows.assign(recorded_without_authorisation=authorisations.unauthorised(db, scope.case_id, rows))
+    columns = (*_OBSERVATION_COLUMNS, _VERACITY, *_POLICE, _UNAUTHORISED, *_AUTHORISATION_REASONS, *_RECORDED)
     return Table(
         "observations",
         "The current version of each observation the export covers.",
@@ -162,7 +176,7 @@ def observations_table(db: sqlite_utils.Database, scope: Scope, codes: list[str]
 def observation_versions_table(db: sqlite_utils.Database, scope: Scope, codes: list[str]) -> Table:
     rows = _observation_rows(db, scope.case_id, every_version=True)
     rows = rows[rows["code"].isin(codes)]
-    columns = (*_OBSERVATION_COLUMNS, _CHANGE_REASON, *_RECORDED)
+    columns = (*_OBSERVATION_COLUMNS, _CHANGE_REASON, *_AUTHORISATION_REASONS, *_RECORDED)
     return Table(
         "observation_versions",
         "Every version of each observation the export covers: as first recorded and each amendment.",
@@ -179,8 +193,8 @@ def _observation_rows(db, case_id: int, *, every_version: bool) -> pd.DataFrame:
                    a.code AS account, a.handle AS account_handle, a.platform, p.code AS person,
                    p.pseudonym, v.visibility, v.occurred_at, v.occurred_precision, v.occurred_approximate,
                    v.observed_at, v.source_type, v.grading_scheme, v.source_grade, v.information_grade,
-                   v.handling_code, v.immediate_risk, v.retracted, v.change_reason,
-                   u.username AS recorded_by, v.recorded_at
+                   v.handling_code, v.immediate_risk, v.retracted, v.change_reason, v.unauthorised_reason,
+                   v.repeat_viewing_reference, u.username AS recorded_by, v.recorded_at
             FROM observations o
             JOIN observation_versions v ON v.observation_id = o.id {latest}
             LEFT JOIN accounts a ON a.id = v.account_id
@@ -192,7 +206,8 @@ def _observation_rows(db, case_id: int, *, every_version: bool) -> pd.DataFrame:
     frame = pd.DataFrame(list(rows))
     if frame.empty:
         frame = pd.DataFrame(columns=[*(c.name for c in _OBSERVATION_COLUMNS), "retracted", "change_reason",
-                                      "recorded_by", "recorded_at"])  # fmt: skip
+                                      "unauthorised_reason", "repeat_viewing_reference", "recorded_by",
+                                      "recorded_at"])  # fmt: skip
     for flag in ("occurred_approximate", "immediate_risk", "retracted"):
         frame[flag] = frame[flag].astype(bool)
     frame["grade"] = [
@@ -211,6 +226,7 @@ def _redact_observations(rows: pd.DataFrame, scope: Scope) -> pd.DataFrame:
         summary=rows["summary"].map(hide),
         details=rows["details"].map(lambda text: _json_text(text, hide)),
         change_reason=rows["change_reason"].map(hide),
+        unauthorised_reason=rows["unauthorised_reason"].map(hide),
     )
     redacted["url"] = redacted["url"].map(scope.address)
     if scope.redact.handles:
@@ -456,6 +472,35 @@ def actions_table(db: sqlite_utils.Database, scope: Scope) -> Table:
     )
     return Table(
         "actions", "What was done about what was seen, current versions.", columns, rows[[c.name for c in columns]]
+    )
+
+
+def authorisations_table(db: sqlite_utils.Database, scope: Scope) -> Table:
+    rows = authorisations.authorisations_frame(db, scope.case_id, include_retracted=True)
+    rows = rows.assign(purpose=rows["purpose"].map(scope.hide), change_reason=rows["change_reason"].map(scope.hide))
+    columns = (
+        _c("code", "string", "The authorisation's code (AUTH-0001)."),
+        _c("version", "integer", "Its current version (each review adds one)."),
+        _c("purpose", "string", "Why the footprint is looked at."),
+        _c("lawful_basis", "string", "The law it rests on."),
+        _c("authorised_by", "string", "Who gave it."),
+        _c("authorised_on", "date", "The day it was given."),
+        _c("review_date", "date", "When it must next be reviewed."),
+        _c("ends_on", "date", "The last day it covers, if it ends."),
+        _c("scope", "string", "What it covers: platforms and account codes, or the whole case."),
+        _c("reference", "string", "The authorising body's own reference."),
+        _c("in_force", "boolean", "In force on the day of export."),
+        _c("review_overdue", "boolean", "In force, and its review date had passed on the day of export."),
+        _c("retracted", "boolean", "Withdrawn as recorded in error."),
+        _c("change_reason", "string", "What the last review decided."),
+        *_RECORDED,
+    )
+    rows = rows.assign(ends_on=rows["ends_on"].replace("", None))
+    return Table(
+        "authorisations",
+        "The research authorisations of the case: the basis for looking at the footprint, current versions.",
+        columns,
+        rows[[c.name for c in columns]],
     )
 
 

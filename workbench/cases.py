@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlite_utils
 
-from workbench import actions, audit, fields, immediate_risk, need, observations, people
+from workbench import actions, audit, authorisations, child_context, fields, immediate_risk, need, observations, people
 from workbench.access import (
     MEMBER_ROLES,
     Actor,
@@ -41,6 +41,9 @@ class CaseOverview:
     risks: pd.DataFrame  # immediate_risk.COLUMNS: each item at immediate risk, and whether the police were told
     outstanding: pd.DataFrame  # actions.COLUMNS: the actions still to do, overdue first
     levels: pd.DataFrame  # need.HISTORY_COLUMNS: the level of need, newest first (the first row is current)
+    context: child_context.ChildContext  # the child's vulnerability and family risk factors; a thin review's notice
+    authorisations: pd.DataFrame  # authorisations.COLUMNS: the research authorisations not retracted
+    unauthorised: list[str]  # codes of current observations no authorisation covers
 
 
 def create_case(
@@ -85,6 +88,8 @@ def create_case(
     with transaction(db):
         if query_one(db, "SELECT id FROM cases WHERE reference = ?", (clean["reference"],)):
             raise ValidationError({"reference": f"{clean['reference']} is already in use"})
+        if query_one(db, "SELECT id FROM case_tombstones WHERE reference = ?", (clean["reference"],)):
+            raise ValidationError({"reference": f"{clean['reference']} belonged to a deleted case: choose another"})
         case_id = (
             db.table("cases")
             .insert(
@@ -250,7 +255,14 @@ def list_cases(db: sqlite_utils.Database, actor: Actor) -> pd.DataFrame:
     )
     columns = ["reference", "title", "subject", "status", "my_role", "lead", "created_at", "observations", "level"]
     frame = pd.DataFrame(list(rows), columns=columns)
-    return frame.assign(level=frame["level"].fillna(""))
+    return frame.assign(
+        level=frame["level"].fillna(""), authorisation=[_authorisation_state(db, r) for r in frame["reference"]]
+    )
+
+
+def _authorisation_state(db: sqlite_utils.Database, reference: str) -> str:
+    case_id = query_one(db, "SELECT id FROM cases WHERE reference = ?", (reference,))["id"]
+    return authorisations.state_text(authorisations.authorisations_frame(db, case_id))
 
 
 def overview(db: sqlite_utils.Database, actor: Actor, reference: str) -> CaseOverview:
@@ -312,4 +324,7 @@ def overview(db: sqlite_utils.Database, actor: Actor, reference: str) -> CaseOve
         risks=immediate_risk.risks(db, access.case_id),
         outstanding=actions.outstanding(actions.actions_frame(db, access.case_id)),
         levels=need.history_frame(db, access.case_id),
+        context=child_context.child_context(db, access.case_id),
+        authorisations=authorisations.authorisations_frame(db, access.case_id),
+        unauthorised=live["code"][authorisations.unauthorised(db, access.case_id, live)].tolist(),
     )

@@ -21,6 +21,7 @@ from workbench import (
     actions,
     activity,
     audit,
+    authorisations,
     bundle_verify,
     cases,
     crossref,
@@ -32,8 +33,11 @@ from workbench import (
     need,
     observations,
     people,
+    persons_of_concern,
+    retention,
     timeline,
     users,
+    viewing,
 )
 from workbench.config import Settings
 from workbench.csvsafe import frame_to_csv
@@ -318,6 +322,114 @@ def case_list(c: _Context, as_user: str, fmt: str) -> None:
     _print_frame(cases.list_cases(c.db, c.actor(as_user)), fmt)
 
 
+# --- retention: closing, reviewing, deleting (issue 8 point 8) ------------------------------------
+
+
+@case.command("close")
+@click.argument("reference")
+@click.option("--reason", required=True, help="Why the case closes; kept with it.")
+@as_option
+@pass_context
+def case_close(c: _Context, reference: str, reason: str, as_user: str) -> None:
+    """Close a case (its lead or an administrator); prints the review-by date the schedule gives it."""
+    review_by = retention.close_case(c.db, c.actor(as_user), reference, reason)
+    click.echo(f"case {reference.strip().upper()} closed; review by {review_by}")
+
+
+@case.command("reopen")
+@click.argument("reference")
+@click.option("--reason", required=True, help="Why the case opens again; kept with it.")
+@as_option
+@pass_context
+def case_reopen(c: _Context, reference: str, reason: str, as_user: str) -> None:
+    """Open a closed case again (its lead or an administrator)."""
+    retention.reopen_case(c.db, c.actor(as_user), reference, reason)
+    click.echo(f"case {reference.strip().upper()} reopened")
+
+
+@case.command("keep")
+@click.argument("reference")
+@click.option("--until", "review_by", required=True, metavar="YYYY-MM-DD", help="The new, later review-by date.")
+@click.option("--reason", required=True, help="Why it is kept longer.")
+@as_option
+@pass_context
+def case_keep(c: _Context, reference: str, review_by: str, reason: str, as_user: str) -> None:
+    """Keep a closed case longer: a later review-by date, with the reason."""
+    kept = retention.extend_review(c.db, c.actor(as_user), reference, review_by, reason)
+    click.echo(f"case {reference.strip().upper()} kept; review by {kept}")
+
+
+@case.command("delete")
+@click.argument("reference")
+@click.option("--reason", required=True, help="Why it is deleted (kept in the tombstone and the audit log).")
+@click.option("--confirm", required=True, metavar="REFERENCE", help="The case reference again, to confirm.")
+@as_option
+@pass_context
+def case_delete(c: _Context, reference: str, reason: str, confirm: str, as_user: str) -> None:
+    """Delete a closed case for good (administrators): every record and evidence file of it. A
+    tombstone (reference, when, by whom, why, rows per table) and the audit log stay."""
+    done = retention.delete_case(c.db, c.actor(as_user), reference, reason, confirm=confirm)
+    click.echo(
+        f"case {done.reference} deleted: {sum(done.counts.values())} rows, "
+        f"{done.files_removed} evidence files ({done.bytes_removed} bytes)"
+    )
+    for table, rows in done.counts.items():
+        click.echo(f"  {table}: {rows}")
+    if done.files_left:
+        click.echo(
+            f"error: {len(done.files_left)} evidence files could not be deleted; run `workbench retention sweep`",
+            err=True,
+        )
+        sys.exit(1)
+
+
+@main.group("retention")
+def retention_group() -> None:
+    """When closed cases come up for review, and what is left of deleted ones (administrators)."""
+
+
+@retention_group.command("due")
+@operator_option
+@click.option("--all", "every_closed", is_flag=True, help="Every closed case, not only those due.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Count from this day (London).")
+@format_option
+@pass_context
+def retention_due(c: _Context, as_user: str | None, every_closed: bool, today, fmt: str) -> None:
+    """Closed cases whose review-by date has passed or falls within the schedule's window."""
+    found = retention.due_for_review(
+        c.db, c.actor_or_system(as_user), today=today.date() if today else None, every_closed=every_closed
+    )
+    _print_frame(found, fmt)
+
+
+@retention_group.command("deleted")
+@operator_option
+@format_option
+@pass_context
+def retention_deleted(c: _Context, as_user: str | None, fmt: str) -> None:
+    """The tombstones of deleted cases, newest first."""
+    _print_frame(retention.tombstones(c.db, c.actor_or_system(as_user)), fmt)
+
+
+@retention_group.command("schedule")
+@format_option
+def retention_schedule(fmt: str) -> None:
+    """The retention schedule in force (schemas/retention.json, or WORKBENCH_SCHEMAS's): checks it too."""
+    schedule = retention.load_schedule()
+    _print_frame(schedule.as_frame(), fmt)
+    if fmt == "table":
+        click.echo(f"due within {schedule.due_within_days} days of the review-by date; from {schedule.source}")
+
+
+@retention_group.command("sweep")
+@operator_option
+@pass_context
+def retention_sweep(c: _Context, as_user: str | None) -> None:
+    """Remove evidence files no record vouches for (left by a deletion that stopped part-way)."""
+    swept = retention.sweep_store(c.db, c.actor_or_system(as_user))
+    click.echo(f"removed {swept.files_removed} files ({swept.folders_removed} folders of deleted cases)")
+
+
 # --- people and accounts ---------------------------------------------------------------------
 
 
@@ -389,6 +501,68 @@ def account_list(c: _Context, reference: str, as_user: str, fmt: str) -> None:
     _print_frame(people.list_accounts(c.db, c.actor(as_user), reference), fmt)
 
 
+# --- persons of concern (strategy 6.8) ---------------------------------------------------------
+
+
+@main.group()
+def concern() -> None:
+    """Persons of concern: who may pose a risk to the child (and may be a child too)."""
+
+
+@concern.command("list")
+@click.argument("reference")
+@as_option
+@format_option
+@pass_context
+def concern_list(c: _Context, reference: str, as_user: str, fmt: str) -> None:
+    """Each person of concern with their accounts and the observations that link them to the child.
+
+    table and csv give one row per person (csv leaves out the standing note); json gives the note and,
+    per person, every account and linked observation."""
+    found = persons_of_concern.persons_of_concern(c.db, c.actor(as_user), reference)
+    if fmt == "json":
+        people_json = [
+            {
+                "code": p.code,
+                "name": p.name,
+                "pseudonym": p.pseudonym,
+                "notes": p.notes,
+                "accounts": p.accounts.to_dict("records"),
+                "observations": p.observations.to_dict("records"),
+                "count": p.count,
+                "first_seen": p.first_seen,
+                "last_seen": p.last_seen,
+            }
+            for p in found.people
+        ]
+        click.echo(json.dumps({"note": found.note, "people": people_json}, ensure_ascii=False, indent=2))
+        return
+    frame = pd.DataFrame(
+        [
+            {
+                "code": p.code,
+                "pseudonym": p.pseudonym,
+                "name": p.name,
+                "accounts": "; ".join(f"{a.code} {a.platform} {a.handle}" for a in p.accounts.itertuples()),
+                "observations": p.count,
+                "immediate_risk": p.immediate_risk,
+                "first_seen": p.first_seen or "",
+                "last_seen": p.last_seen or "",
+                "linked": " ".join(p.observations["code"]),
+                "notes": p.notes,
+            }
+            for p in found.people
+        ],
+        columns=[
+            "code", "pseudonym", "name", "accounts", "observations", "immediate_risk", "first_seen", "last_seen",
+            "linked", "notes",
+        ],
+    )  # fmt: skip
+    if fmt == "table":
+        click.echo(f"Note: {found.note}\n")
+    _print_frame(frame, fmt)
+
+
 # --- observations ----------------------------------------------------------------------------
 
 
@@ -422,6 +596,10 @@ def observation() -> None:
 @click.option("--information-grade", required=True, help="3x5x2: A-E. Admiralty: 1-6.")
 @click.option("--handling-code", required=True, help="P (sharing permitted) or C (with conditions).")
 @click.option("--immediate-risk", is_flag=True, help="Immediate risk of significant harm: tell the police now.")
+@click.option("--unauthorised-reason", default="", help="Why it is recorded when no research authorisation covers it.")
+@click.option(
+    "--repeat-viewing-reference", default="", help="The authorisation reference, past the repeated-viewing limit."
+)
 @pass_context
 def observation_add(c: _Context, reference: str, as_user: str, **given) -> None:
     """Record one observation; prints its code."""
@@ -441,6 +619,8 @@ def observation_import(c: _Context, reference: str, file: Path, as_user: str) ->
     result = observations.import_csv(
         c.db, c.actor(as_user), reference, file.read_bytes(), max_rows=c.settings.max_import_rows
     )
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     click.echo(f"imported {result.count} observations ({result.codes[0]} to {result.codes[-1]})")
 
 
@@ -726,6 +906,128 @@ def action_list(
     else:
         frame = actions.for_export(frame)
     _print_frame(frame, fmt)
+
+
+# --- research authorisations ---------------------------------------------------------------------
+
+
+@main.group()
+def authorisation() -> None:
+    """Research authorisations: the basis for looking at a footprint, and when to review it."""
+
+
+@authorisation.command("add")
+@click.argument("reference")
+@as_option
+@click.option("--purpose", required=True, help="Why the footprint is looked at.")
+@click.option("--basis", "lawful_basis", required=True, help="E.g. 'Children Act 1989 s.47; DPA 2018 Sch.1 para 18'.")
+@click.option("--authorised-by", required=True, metavar="NAME", help="Who gave it (name and post).")
+@click.option("--authorised-on", default="", help="The day it was given, YYYY-MM-DD (default: today).")
+@click.option("--review-date", required=True, help="When it must be reviewed, YYYY-MM-DD.")
+@click.option("--ends-on", default="", help="The last day it covers, if it ends.")
+@click.option(
+    "--platforms", default="", help="Platforms it covers, comma-separated (default: all, with no --accounts)."
+)
+@click.option("--accounts", default="", help="Account codes or handles it covers, comma-separated.")
+@click.option("--auth-reference", "reference_given", default="", help="The authorising body's own number.")
+@pass_context
+def authorisation_add(c: _Context, reference: str, as_user: str, reference_given: str, **given) -> None:
+    """Record a research authorisation; prints its code (AUTH-0001)."""
+    given["reference"] = reference_given
+    click.echo(authorisations.add_authorisation(c.db, c.actor(as_user), reference, given))
+
+
+@authorisation.command("review")
+@click.argument("reference")
+@click.argument("code")
+@as_option
+@click.option("--reason", required=True, help="What the review decided; kept on record.")
+@click.option("--review-date", default=None, help="The next review, YYYY-MM-DD.")
+@click.option("--ends-on", default=None, help="The last day it covers.")
+@click.option("--platforms", default=None, help="Platforms it covers now, comma-separated.")
+@click.option("--accounts", default=None, help="Account codes or handles it covers now, comma-separated.")
+@pass_context
+def authorisation_review(c: _Context, reference: str, code: str, as_user: str, reason: str, **changes) -> None:
+    """Record a review: a new version with the next review date (or an end). Options not given keep their value."""
+    changes = {name: value for name, value in changes.items() if value is not None}
+    click.echo(authorisations.review_authorisation(c.db, c.actor(as_user), reference, code, changes, reason))
+
+
+@authorisation.command("list")
+@click.argument("reference")
+@as_option
+@click.option("--include-retracted", is_flag=True, help="Also authorisations withdrawn as recorded in error.")
+@format_option
+@pass_context
+def authorisation_list(c: _Context, reference: str, as_user: str, include_retracted: bool, fmt: str) -> None:
+    """A case's authorisations: basis, scope, in force, review date and whether it is overdue."""
+    frame = authorisations.list_authorisations(c.db, c.actor(as_user), reference, include_retracted=include_retracted)
+    if fmt == "table":
+        frame = frame[["code", "authorised_on", "review_date", "ends_on", "scope", "in_force", "review_overdue"]]
+    elif fmt == "json":
+        frame = frame.assign(platforms=frame["platforms"].map(json.loads), accounts=frame["accounts"].map(json.loads))
+    _print_frame(frame, fmt)
+
+
+# --- viewing log -------------------------------------------------------------------------------
+
+
+@main.group("view")
+def view_group() -> None:
+    """The viewing log: looking at an account without recording, and repeated viewing."""
+
+
+@view_group.command("log")
+@click.argument("reference")
+@click.argument("account")
+@click.option("--at", "viewed_at", default=None, help="When: 2026-03-14 10:30, London time (default: now).")
+@click.option("--note", default="", help="Why you looked; what you saw.")
+@click.option(
+    "--authorisation-reference",
+    default="",
+    help="The authorisation for repeated viewing; needed past the limit of views of one account in the period.",
+)
+@as_option
+@pass_context
+def view_log(
+    c: _Context, reference: str, account: str, viewed_at: str | None, note: str, authorisation_reference: str,
+    as_user: str,
+) -> None:  # fmt: skip
+    """Log a look at ACCOUNT (its code, AC-0002, or handle) without recording an observation;
+    prints the view's code (VW-0001)."""
+    try:
+        logged = viewing.log_view(
+            c.db, c.actor(as_user), reference, account, viewed_at, note=note,
+            authorisation_reference=authorisation_reference,
+        )  # fmt: skip
+    except ValidationError as e:
+        if "authorisation_reference" in e.errors:
+            click.echo(f"warning: {e.errors['authorisation_reference']}", err=True)
+            click.echo("Nothing was logged. Give the reference with --authorisation-reference.", err=True)
+            sys.exit(1)
+        raise
+    click.echo(logged.code)
+    if logged.repeated:
+        click.echo(
+            f"{logged.repeated.count} views of {logged.account} in {logged.repeated.period_days} days, past the "
+            f"limit of {logged.repeated.limit}: the authorisation reference is kept.",
+            err=True,
+        )
+
+
+@view_group.command("list")
+@click.argument("reference")
+@as_option
+@click.option("--views", "every_view", is_flag=True, help="Every view (logged or by observation), not the accounts.")
+@format_option
+@pass_context
+def view_list(c: _Context, reference: str, as_user: str, every_view: bool, fmt: str) -> None:
+    """Per account: views in the current period, the limit, over it or not, last viewed. With --views,
+    every view with who, when and any authorisation reference."""
+    log = viewing.viewing_log(c.db, c.actor(as_user), reference)
+    if fmt == "table" and not every_view:
+        click.echo(f"Limit: {log.limit} views of one account in {log.period_days} days ({log.since} to {log.until}).")
+    _print_frame(log.views if every_view else log.accounts, fmt)
 
 
 @main.command("timeline")

@@ -1,8 +1,8 @@
 """The conference view: what a case conference reads on one screen or on paper.
 
 A summary on top (observations per Five C, what trusted sources contradict, false ages stated,
-immediate-risk items and whether the police were told, the actions still to do), then the
-chronology. With pseudonyms
+immediate-risk items and whether the police were told, the actions still to do, the persons of
+concern and what links them to the child), then the chronology. With pseudonyms
 only, people's names and account handles in the text become "Child A", "Person B", so the page
 can be shown to a room that need not know who they are. Every opening is audited.
 """
@@ -14,11 +14,13 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlite_utils
 
-from workbench import actions, audit, crossref, immediate_risk, redaction, timeline
+from workbench import actions, audit, crossref, immediate_risk, persons_of_concern, redaction, timeline
 from workbench.access import Actor, Right, authorize
 from workbench.timeutil import format_local, now_utc
 
 CHRONOLOGY_COLUMNS = ["when", "code", "what", "summary", "five_c", "person", "grade", "status", "risk"]
+# Each person of concern: with pseudonyms only, the pseudonym and their accounts by platform and code.
+CONCERN_COLUMNS = ["person", "accounts", "observations", "immediate_risk", "first_seen", "last_seen", "linked"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class Conference:
     immediate_risk: pd.DataFrame  # code, when, summary, marked, police_told
     outstanding: pd.DataFrame  # code, action, due, overdue, about: the actions still to do, overdue first
     chronology: pd.DataFrame  # CHRONOLOGY_COLUMNS, oldest first
+    persons_of_concern: pd.DataFrame  # CONCERN_COLUMNS (strategy 6.8)
+    concern_note: str  # a person of concern may be a child too
 
 
 def conference_view(
@@ -51,6 +55,7 @@ def conference_view(
     risky = observed[observed["immediate_risk"]]
     told = immediate_risk.risks(db, access.case_id).set_index("code")
     to_do = actions.outstanding(actions.actions_frame(db, access.case_id))
+    concern = persons_of_concern.people_of_concern(db, access.case_id)
     conference = Conference(
         reference=access.reference,
         title=access.title,
@@ -93,6 +98,24 @@ def conference_view(
                 "risk": events["immediate_risk"].map({True: "IMMEDIATE RISK", False: ""}),
             }
         ),
+        persons_of_concern=pd.DataFrame(
+            [
+                {
+                    "person": p.pseudonym if pseudonyms_only else f"{p.pseudonym} · {p.name}",
+                    "accounts": "; ".join(
+                        f"{a.platform} {a.code if pseudonyms_only else a.handle}" for a in p.accounts.itertuples()
+                    ),
+                    "observations": p.count,
+                    "immediate_risk": p.immediate_risk,
+                    "first_seen": format_local(p.first_seen) if p.first_seen else "",
+                    "last_seen": format_local(p.last_seen) if p.last_seen else "",
+                    "linked": " ".join(p.observations["code"]),
+                }
+                for p in concern
+            ],
+            columns=CONCERN_COLUMNS,
+        ),
+        concern_note=persons_of_concern.STANDING_NOTE,
     )
     audit.record(
         db,

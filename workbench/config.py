@@ -84,12 +84,46 @@ class EvidenceLimits:
 
 
 @dataclass(frozen=True)
+class ThinFootprint:
+    """When the footprint review of a child with a family risk factor is too thin to rest on
+    (strategy 6.5): fewer current observations than `observations`, or observations from fewer
+    platforms than `platforms` (WORKBENCH_THIN_OBSERVATIONS, WORKBENCH_THIN_PLATFORMS)."""
+
+    observations: int = 5
+    platforms: int = 2
+
+    @classmethod
+    def from_env(cls) -> ThinFootprint:
+        return cls(
+            observations=_positive_int("WORKBENCH_THIN_OBSERVATIONS", 5),
+            platforms=_positive_int("WORKBENCH_THIN_PLATFORMS", 2),
+        )
+
+
+@dataclass(frozen=True)
+class ViewingPolicy:
+    """Repeated viewing (issue 8 point 2): past `limit` views of one account within `period_days`
+    (the period ending at the view), the workbench asks for an authorisation reference."""
+
+    limit: int = 3
+    period_days: int = 28
+
+    @classmethod
+    def from_env(cls) -> ViewingPolicy:
+        return cls(
+            limit=_positive_int("WORKBENCH_VIEW_LIMIT", 3),
+            period_days=_positive_int("WORKBENCH_VIEW_PERIOD_DAYS", 28),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     grading_scheme: str = "3x5x2"
     max_import_rows: int = 100_000
     sign_in: SignInPolicy = SignInPolicy()
     evidence: EvidenceLimits = EvidenceLimits()
+    viewing: ViewingPolicy = ViewingPolicy()
 
     @property
     def database_path(self) -> Path:
@@ -108,4 +142,5 @@ class Settings:
             max_import_rows=_positive_int("WORKBENCH_MAX_IMPORT_ROWS", 100_000),
             sign_in=SignInPolicy.from_env(),
             evidence=EvidenceLimits.from_env(),
+            viewing=ViewingPolicy.from_env(),
         )

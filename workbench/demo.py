@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from workbench import access, actions, cases, facts, observations, people, users
+from workbench import access, actions, authorisations, cases, facts, observations, people, users
 from workbench.db import query_one, transaction
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "sample_data" / "demo"
@@ -74,6 +74,14 @@ def load_demo(db: sqlite_utils.Database, directory: Path = DEMO_DIR) -> bool:
                 person=account.get("person", ""),
                 notes=account.get("notes", ""),
             )
+        for given in spec.get("authorisations", []):  # before the observations, which it covers
+            given = dict(given)
+            reviews = given.pop("reviews", [])
+            code = authorisations.add_authorisation(db, analyst, case["reference"], given)
+            for review in reviews:
+                review = dict(review)
+                reason = review.pop("reason")
+                authorisations.review_authorisation(db, analyst, case["reference"], code, review, reason)
         facts.import_csv(db, analyst, case["reference"], (directory / "facts.csv").read_bytes())
         observations.import_csv(db, analyst, case["reference"], (directory / "observations.csv").read_bytes())
         for update in spec.get("prompted_action_updates", []):  # the incidents' own actions, done in October

@@ -270,6 +270,7 @@ def _build(db, case_id: int, reference: str, options: ExportOptions) -> _Built:
         bundle_tables.accounts_table(db, scope),
         evidence,
         bundle_tables.actions_table(db, scope),
+        bundle_tables.authorisations_table(db, scope),
         bundle_tables.timeline_table(db, scope, codes, set(evidence.frame["code"])),
         bundle_tables.audit_table(db, scope, reference),
     ]

@@ -99,23 +99,13 @@ def amend_fact(
         errors.update(e.errors)
     if errors:
         raise ValidationError(errors)
-    changed = [name for name in _VERSION_COLUMNS if (clean[name] or "") != (latest[name] or "")]
-    if not changed:
-        raise ValidationError({"fact": "nothing was changed; there is no new version to save"})
     with transaction(db):
-        latest, version = FACTS.next_version(db, access.case_id, code, expected_version)
-        FACTS.add_version(db, actor, latest["id"], version, clean, reason=reason)
+        code = FACTS.supersede(
+            db, actor, access, latest, clean, reason=reason, expected_version=expected_version,
+            event="fact.amend", unchanged_field="fact",
+        )  # fmt: skip
         crossref.refresh(db, access.case_id)
-        audit.record(
-            db,
-            actor.username,
-            "fact.amend",
-            case_ref=access.reference,
-            item_code=latest["code"],
-            details={"version": version, "changed": changed},
-            justification=reason,
-        )
-    return latest["code"]
+    return code
 
 
 def retract_fact(

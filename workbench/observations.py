@@ -8,26 +8,38 @@ retracting adds a version marked retracted, with the reason. The current version
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right, insort
+from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pandas as pd
 import sqlite_utils
 
-from workbench import actions, audit, config, crossref, fields, imports
+from workbench import actions, audit, authorisations, config, crossref, fields, imports, viewing
 from workbench.access import Actor, Right, authorize
+from workbench.config import ViewingPolicy
 from workbench.db import query_one, transaction
 from workbench.errors import NotFound, ValidationError
 from workbench.people import account_id_for, person_id_for, subject_id
 from workbench.schemas import Catalog, grade_text, load_catalog
-from workbench.timeutil import PartialTime, format_local, is_after, now_utc, parse_instant, parse_partial
+from workbench.timeutil import (
+    PartialTime,
+    format_local,
+    from_iso_utc,
+    is_after,
+    now_utc,
+    parse_instant,
+    parse_partial,
+    to_iso_utc,
+)
 from workbench.versioned import VersionedTable
 
 # The fields a caller (form, CLI, import file) gives. `details` holds the kind's own fields.
 INPUT_FIELDS = tuple(
     """kind five_c indicator summary details url account person visibility occurred_at occurred_precision
     occurred_approximate observed_at source_type grading_scheme source_grade information_grade handling_code
-    immediate_risk""".split()
+    immediate_risk unauthorised_reason repeat_viewing_reference""".split()
 )
 REQUIRED_IMPORT_COLUMNS = tuple(
     "kind indicator summary source_type source_grade information_grade handling_code".split()
@@ -65,6 +77,8 @@ class Observation:
     information_grade: str
     handling_code: str
     immediate_risk: bool
+    unauthorised_reason: str  # why it was recorded when no authorisation covered it
+    repeat_viewing_reference: str  # the authorisation reference given past the repeated-viewing limit
     retracted: bool
     change_reason: str
     recorded_by: str
@@ -96,6 +110,8 @@ class Observation:
             "information_grade": self.information_grade,
             "handling_code": self.handling_code,
             "immediate_risk": self.immediate_risk,
+            "unauthorised_reason": self.unauthorised_reason,
+            "repeat_viewing_reference": self.repeat_viewing_reference,
         }
 
 
@@ -103,6 +119,7 @@ class Observation:
 class ObservationView:
     current: Observation
     versions: pd.DataFrame  # every version, oldest first
+    unauthorised: bool = False  # no research authorisation covers it (worked out now, not stored)
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -110,8 +127,8 @@ class ObservationView:
 
 def record(db: sqlite_utils.Database, actor: Actor, reference: str, given: dict) -> Observation:
     access = authorize(db, actor, Right.RECORD, reference)
-    clean = normalise(db, access.case_id, given)
-    with transaction(db):
+    with transaction(db):  # checked under the write lock: two at once cannot both pass as the third view
+        clean = normalise(db, access.case_id, given, recording=True)
         code = OBSERVATIONS.insert(db, actor, access.case_id, clean)
         crossref.refresh_observations(db, access.case_id, [code])
         audit.record(
@@ -198,6 +215,32 @@ def retract(
 class ImportResult:
     count: int
     codes: list[str]
+    unauthorised: list[str] = field(default_factory=list)  # recorded without authorisation: flagged
+    repeated_viewing: list[str] = field(default_factory=list)  # past the limit, with no reference given
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the importer must be told (the CLI prints these to stderr, the page shows them)."""
+        said = []
+        if self.unauthorised:
+            said.append(
+                f"{len(self.unauthorised)} observation(s) recorded without authorisation ({_some(self.unauthorised)}): "
+                "no research authorisation in this case covered their platform or account on the day they were "
+                "seen. They are flagged until one does; record the authorisation if one was given."
+            )
+        if self.repeated_viewing:
+            policy = ViewingPolicy.from_env()
+            said.append(
+                f"{len(self.repeated_viewing)} observation(s) took their account past {policy.limit} views in "
+                f"{policy.period_days} days ({_some(self.repeated_viewing)}) and the file gave no "
+                "repeat_viewing_reference. Repeated viewing to monitor someone may amount to directed surveillance "
+                "(RIPA 2000 Part II), which needs an authorisation: check the Viewing log page."
+            )
+        return said
+
+
+def _some(codes: list[str]) -> str:
+    return ", ".join(codes[:20]) + (", …" if len(codes) > 20 else "")
 
 
 def import_csv(
@@ -206,9 +249,17 @@ def import_csv(
     """Check every row, then record them all in one transaction, or none and say which rows are bad."""
     access = authorize(db, actor, Right.RECORD, reference)
     rows = imports.read_rows(data, allowed=INPUT_FIELDS, required=REQUIRED_IMPORT_COLUMNS, max_rows=max_rows)
-    clean_rows = imports.check_all(rows, lambda cells: normalise(db, access.case_id, cells))
+    cover = authorisations.case_coverage(db, access.case_id)  # once, not per row
+    clean_rows = imports.check_all(
+        rows, lambda cells: normalise(db, access.case_id, cells, importing=True, coverage=cover)
+    )
     codes = []
     with transaction(db):
+        repeated = [
+            i
+            for i in _past_viewing_limit(db, access.case_id, clean_rows)
+            if not clean_rows[i]["repeat_viewing_reference"]
+        ]
         for clean in clean_rows:
             codes.append(OBSERVATIONS.insert(db, actor, access.case_id, clean))
         crossref.refresh_observations(db, access.case_id, codes)
@@ -222,7 +273,8 @@ def import_csv(
         catalog = load_catalog()
         for code, clean in zip(codes, clean_rows, strict=True):
             actions.add_prompted(db, actor, access, code, catalog.kinds[clean["kind"]], clean["observed_at"])
-    return ImportResult(len(codes), codes)
+    unauthorised = [code for code, clean in zip(codes, clean_rows, strict=True) if clean["unauthorised_reason"]]
+    return ImportResult(len(codes), codes, unauthorised, [codes[i] for i in repeated])
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -234,6 +286,7 @@ def list_observations(
     """The current version of every observation in a case, as stored (codes, ISO UTC times)."""
     access = authorize(db, actor, Right.VIEW, reference)
     frame = current_frame(db, access.case_id, include_retracted=include_retracted)
+    frame["unauthorised"] = authorisations.unauthorised(db, access.case_id, frame)
     audit.record(db, actor.username, "observation.list", case_ref=access.reference, details={"rows": len(frame)})
     return frame
 
@@ -244,7 +297,8 @@ def view(db: sqlite_utils.Database, actor: Actor, reference: str, code: str) -> 
     current = _load(db, access.case_id, code)
     versions = _frame(db, "o.case_id = ? AND o.code = ?", (access.case_id, current.code), every_version=True)
     audit.record(db, actor.username, "observation.view", case_ref=access.reference, item_code=current.code)
-    return ObservationView(current, versions)
+    flagged = authorisations.unauthorised(db, access.case_id, versions.tail(1)).iloc[0]
+    return ObservationView(current, versions, unauthorised=bool(flagged))
 
 
 def current_frame(db: sqlite_utils.Database, case_id: int, *, include_retracted: bool = False) -> pd.DataFrame:
@@ -277,6 +331,9 @@ def for_display(
         {
             "Code": frame["code"],
             "Risk": frame["immediate_risk"].map(lambda v: "IMMEDIATE RISK" if v else ""),
+            "Authorisation": (
+                frame["unauthorised"].map(lambda v: "RECORDED WITHOUT" if v else "") if "unauthorised" in frame else ""
+            ),
             "Kind": frame["kind"].map(lambda k: kinds[k].title if k in kinds else k),
             "Five C": frame["five_c"].map(lambda v: catalog.label("five_cs", v)),
             "Indicator": [indicator_label(row) for row in frame.itertuples()],
@@ -309,9 +366,21 @@ def for_display(
 # --- checking input ------------------------------------------------------------------------------
 
 
-def normalise(db: sqlite_utils.Database, case_id: int, given: dict, catalog: Catalog | None = None) -> dict:
+def normalise(
+    db: sqlite_utils.Database,
+    case_id: int,
+    given: dict,
+    catalog: Catalog | None = None,
+    *,
+    importing: bool = False,
+    recording: bool = False,
+    coverage: authorisations.Coverage | None = None,
+) -> dict:
     """Check every field and return the version's column values, or raise ValidationError naming
-    each bad field. Vocabulary fields take the value or its label, in any letter case."""
+    each bad field. Vocabulary fields take the value or its label, in any letter case. One that no
+    research authorisation covers needs `unauthorised_reason` (an import gives a standard one).
+    `recording` a new one counts as a view of its account: past the repeated-viewing limit it
+    needs `repeat_viewing_reference`."""
     catalog = catalog or load_catalog()
     given = {k: ("" if v is None else v) for k, v in (given or {}).items()}
     check = fields.Checks()
@@ -388,7 +457,18 @@ def normalise(db: sqlite_utils.Database, case_id: int, given: dict, catalog: Cat
         lambda: fields.vocabulary(given.get("handling_code"), [(c.value, c.label) for c in catalog.handling]),
     )
     check("immediate_risk", lambda: int(fields.boolean(given.get("immediate_risk"))))
+    check("unauthorised_reason", lambda: fields.text(given.get("unauthorised_reason"), required=False, max_length=2000))
+    check(
+        "repeat_viewing_reference",
+        lambda: fields.text(given.get("repeat_viewing_reference"), required=False, max_length=200, single_line=True),
+    )
     _check_times(clean, errors)
+    if not errors:
+        _check_authorisation(db, case_id, clean, errors, importing=importing, coverage=coverage)
+        if recording and clean["account_id"] is not None and not clean["repeat_viewing_reference"]:
+            repeated = viewing.repeated_viewing(db, case_id, clean["account_id"], clean["observed_at"])
+            if repeated:
+                errors["repeat_viewing_reference"] = "is required: " + repeated.warning
     unknown = sorted(set(given) - set(INPUT_FIELDS))
     if unknown:
         errors[unknown[0]] = "is not an observation field"
@@ -398,6 +478,44 @@ def normalise(db: sqlite_utils.Database, case_id: int, given: dict, catalog: Cat
     clean["occurred_at"], clean["occurred_precision"] = occurred.at, occurred.precision
     clean["occurred_approximate"] = int(occurred.approximate)
     return {name: clean[name] for name in _VERSION_COLUMNS}
+
+
+def _check_authorisation(db, case_id: int, clean: dict, errors: dict, *, importing: bool, coverage) -> None:
+    """Recording what no authorisation covers is allowed, but never silently: it needs a reason,
+    kept on the version. A reason given for one that is covered is not kept."""
+    needed = authorisations.not_covered_message(
+        db, case_id, clean["account_id"], clean["observed_at"], coverage=coverage
+    )
+    if not needed:
+        clean["unauthorised_reason"] = ""
+    elif not clean["unauthorised_reason"]:
+        if importing:
+            clean["unauthorised_reason"] = authorisations.IMPORT_REASON
+        else:
+            errors["unauthorised_reason"] = "is required: " + needed
+
+
+def _past_viewing_limit(db, case_id: int, clean_rows: list[dict]) -> list[int]:
+    """The rows of an import that take their account past the repeated-viewing limit, counting the
+    views already recorded and the file's own rows seen earlier (each row as `viewing.repeated_viewing`
+    would judge it, had the rows been recorded one by one in the order they were seen)."""
+    policy = ViewingPolicy.from_env()
+    period = timedelta(days=policy.period_days)
+    rows_of: dict[int, list[int]] = {}
+    for index, clean in enumerate(clean_rows):
+        if clean["account_id"] is not None:
+            rows_of.setdefault(clean["account_id"], []).append(index)
+    over = []
+    viewed = viewing.view_times(db, case_id) if rows_of else {}
+    for account_id, indexes in rows_of.items():
+        times = list(viewed.get(account_id, []))
+        for index in sorted(indexes, key=lambda i: clean_rows[i]["observed_at"]):
+            at = clean_rows[index]["observed_at"]
+            insort(times, at)
+            since = to_iso_utc(from_iso_utc(at) - period)
+            if bisect_right(times, at) - bisect_left(times, since) > policy.limit:
+                over.append(index)
+    return sorted(over)
 
 
 def _check_times(clean: dict, errors: dict) -> None:
@@ -472,7 +590,8 @@ def _frame(db, where: str, params: tuple, *, every_version: bool = False) -> pd.
         SELECT o.code, v.version, v.kind, v.five_c, v.indicator, v.summary, v.details, v.url,
                a.code AS account, p.code AS person, v.visibility, v.occurred_at, v.occurred_precision,
                v.occurred_approximate, v.observed_at, v.source_type, v.grading_scheme, v.source_grade,
-               v.information_grade, v.handling_code, v.immediate_risk, v.retracted, v.change_reason,
+               v.information_grade, v.handling_code, v.immediate_risk, v.unauthorised_reason,
+               v.repeat_viewing_reference, v.retracted, v.change_reason,
                u.username AS recorded_by, v.recorded_at
         FROM observations o
         JOIN observation_versions v ON v.observation_id = o.id {latest_only}
@@ -508,6 +627,8 @@ def _from_row(row: dict) -> Observation:
         information_grade=row["information_grade"],
         handling_code=row["handling_code"],
         immediate_risk=bool(row["immediate_risk"]),
+        unauthorised_reason=row["unauthorised_reason"],
+        repeat_viewing_reference=row["repeat_viewing_reference"],
         retracted=bool(row["retracted"]),
         change_reason=row["change_reason"],
         recorded_by=row["recorded_by"],

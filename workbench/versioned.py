@@ -16,7 +16,7 @@ import sqlite_utils
 from workbench import audit, fields
 from workbench.access import Actor, CaseAccess
 from workbench.db import next_code, query_one, transaction
-from workbench.errors import Conflict, NotFound
+from workbench.errors import Conflict, NotFound, ValidationError
 from workbench.timeutil import now_utc
 
 
@@ -97,6 +97,39 @@ class VersionedTable:
                 "reopen it and try again."
             )
         return latest, latest["version"] + 1
+
+    def supersede(
+        self,
+        db: sqlite_utils.Database,
+        actor: Actor,
+        access: CaseAccess,
+        latest: dict,
+        clean: dict,
+        *,
+        reason: str,
+        expected_version: int | None,
+        event: str,
+        unchanged_field: str,
+        details: dict | None = None,
+    ) -> str:
+        """The next version, when `clean` differs from `latest` (as `latest` returns it), with the
+        audit event `event` naming what changed; refuses no change on `unchanged_field`, and a stale
+        or retracted record. Call inside the transaction. Returns the code."""
+        changed = [name for name in self.columns if (clean[name] or "") != (latest[name] or "")]
+        if not changed:
+            raise ValidationError({unchanged_field: "nothing was changed; there is no new version to save"})
+        latest, version = self.next_version(db, access.case_id, latest["code"], expected_version)
+        self.add_version(db, actor, latest["id"], version, clean, reason=reason)
+        audit.record(
+            db,
+            actor.username,
+            event,
+            case_ref=access.reference,
+            item_code=latest["code"],
+            details={"version": version, "changed": changed, **(details or {})},
+            justification=reason,
+        )
+        return latest["code"]
 
     def retract(
         self,

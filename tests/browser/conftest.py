@@ -215,7 +215,7 @@ def sign_in(page, url: str, username: str, password: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
-    page.get_by_role("heading", name="Cases").wait_for()
+    page.get_by_role("heading", name="Home").wait_for()
 
 
 def screenshot(page, name: str) -> Path:

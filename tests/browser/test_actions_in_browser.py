@@ -1,7 +1,8 @@
-"""An item at immediate risk, in a real browser: the case overview shows the red banner naming it
-until the analyst records on the Actions page that the police were informed, with the reference
-they gave; then the banner is gone and the conference view says when, by whom and with what
-reference. The module has a server of its own: it records, and the session's demo must not see it."""
+"""An item at immediate risk, in a real browser: Home (where signing in lands) and the case overview
+show the red banner naming it until the analyst records on the Actions page that the police were
+informed, with the reference they gave; then the banner is gone from both and the conference view
+says when, by whom and with what reference. The module has a server of its own: it records, and
+the session's demo must not see it."""
 
 from __future__ import annotations
 
@@ -53,6 +54,10 @@ def _choose(page, label: str, option: str) -> None:
     box.press("Enter")
 
 
+def _cell(page, text: str):
+    return page.get_by_test_id("stDataFrame").locator("td[role=gridcell]").filter(has_text=re.compile(f"^{text}$"))
+
+
 def _risk_banner(page):
     return page.get_by_test_id("stAlertContainer").filter(has_text="marked IMMEDIATE RISK")
 
@@ -61,13 +66,24 @@ def test_the_banner_stays_until_the_police_are_recorded_as_informed(page, action
     code = _record_risk(actions_app)
     page.set_viewport_size(TALL)
     sign_in(page, actions_app.url, ANALYST, ANALYST_PASSWORD)
-    page.get_by_role("button", name="Open case").first.click()
+    # Signing in lands on Home, which names the case and the item before anything is opened.
+    expect(_risk_banner(page)).to_have_count(1)
+    expect(_risk_banner(page)).to_contain_text(f"{CASE}: 1 item(s)")
+    expect(page.get_by_test_id("stText").filter(has_text=f"{code} · marked ")).to_have_count(1)
+    expect(page.get_by_role("heading", name="Authorisations to review")).to_be_visible()
+    expect(_cell(page, CASE).first).to_be_attached()  # My cases is drawn
+    expect(_cell(page, "AUTH-0001")).to_be_attached()  # the demo's review date has passed
+    page.get_by_test_id("stStatusWidget").wait_for(state="detached")
+    screenshot(page, "home")
+
+    page.get_by_role("button", name="Open case").click()
     page.get_by_role("heading", name="Case overview").wait_for()
     expect(_risk_banner(page)).to_have_count(1)
     expect(_risk_banner(page)).to_contain_text("1 item(s)")
-    expect(page.get_by_test_id("stText").filter(has_text=f"{code} · marked ")).to_have_count(1)
 
-    _go(page, "Actions")
+    _go(page, "Home")
+    page.get_by_role("button", name=f"Record the police action in {CASE}").click()
+    page.get_by_role("heading", name="Actions").wait_for()
     expect(_risk_banner(page)).to_have_count(1)
     page.get_by_text("Record an action", exact=True).click()
     form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Record action"))
@@ -102,6 +118,11 @@ def test_the_banner_stays_until_the_police_are_recorded_as_informed(page, action
                WHERE a.code = 'ACT-0014'"""
         ).fetchall()
     assert stored == [("police_informed", "done", POLICE_REFERENCE, "Sam Okafor (demo analyst)", code)]
+
+    _go(page, "Home")
+    expect(page.get_by_role("heading", name="My cases")).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+    expect(_risk_banner(page)).to_have_count(0)
 
     _go(page, "Case overview")
     expect(page.get_by_role("heading", name="By Five C")).to_be_visible()

@@ -49,7 +49,7 @@ def _open_case(page, app: RunningApp) -> None:
 
 def _go(page, title: str) -> None:
     page.get_by_role("link", name=title).click()
-    page.get_by_role("heading", name=title).wait_for()
+    page.get_by_role("heading", name=title, level=1).wait_for()
 
 
 def _cell(page, text: str):

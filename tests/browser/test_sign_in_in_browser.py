@@ -51,27 +51,27 @@ def _attempt(page, url: str, username: str, password: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
-    page.get_by_text("Sign-in refused").or_(page.get_by_role("heading", name="Cases")).wait_for()
+    page.get_by_text("Sign-in refused").or_(page.get_by_role("heading", name="Home")).wait_for()
 
 
 def _expect_refused(page) -> None:
     """The one generic refusal, whatever went wrong, and nothing of the workbench."""
     expect(page.get_by_test_id("stAlert")).to_have_count(1)
     expect(page.get_by_test_id("stAlert")).to_have_text(REFUSAL)
-    expect(page.get_by_role("heading", name="Cases")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Home")).to_have_count(0)
     expect(page.locator(".st-key-sign_out")).to_have_count(0)
     expect(page.get_by_label("Password", exact=True)).to_be_visible()
 
 
 def _expect_signed_in(page, display_name: str) -> None:
-    expect(page.get_by_role("heading", name="Cases")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     expect(page.get_by_test_id("stSidebar").get_by_text(display_name)).to_be_visible()
     expect(page.get_by_label("Password", exact=True)).to_have_count(0)
 
 
 def _expect_sign_in_form(page) -> None:
     expect(page.get_by_label("Password", exact=True)).to_be_visible()
-    expect(page.get_by_role("heading", name="Cases")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Home")).to_have_count(0)
     expect(page.get_by_role("link", name="My account")).to_have_count(0)
     expect(page.locator(".st-key-sign_out")).to_have_count(0)
 
@@ -112,7 +112,8 @@ def test_failures_lock_the_account_and_the_lock_expires(page, strict_app):
     _expect_signed_in(page, "Sam Okafor (demo analyst)")
     assert _locked_until(app, username) is None
 
-    events = app.audit(username, after=before)
+    # Signing in lands on Home, whose reading of the case is audited too (case.home): not counted here.
+    events = [e for e in app.audit(username, after=before) if e[1].startswith(("sign_in", "account."))]
     assert [(action, details.get("reason")) for _, action, details in events] == [
         ("sign_in.failed", "wrong password"),
         ("sign_in.failed", "wrong password"),

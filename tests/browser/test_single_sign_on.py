@@ -72,7 +72,7 @@ def _sign_in_at_provider(page, app_url: str, subject: str) -> None:
 
 
 def _expect_nothing_of_the_app(page) -> None:
-    expect(page.get_by_role("heading", name="Cases")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Home")).to_have_count(0)
     expect(page.get_by_test_id("stSidebar")).to_have_count(0)
     expect(page.get_by_role("link", name="Observations")).to_have_count(0)
 
@@ -87,7 +87,7 @@ def test_provider_signs_in_the_account_with_that_email_and_sign_out_logs_out_of_
     app = sso_app
     before = app.last_seq()
     _sign_in_at_provider(page, app.url, ANALYST_EMAIL)
-    expect(page.get_by_role("heading", name="Cases")).to_be_visible()
+    expect(page.get_by_role("heading", name="Home")).to_be_visible()
     expect(page.get_by_test_id("stSidebar").get_by_text("Sam Okafor (demo analyst)")).to_be_visible()
     # A single sign-on user has no workbench password to change.
     page.get_by_role("link", name="My account").click()
@@ -105,7 +105,7 @@ def test_provider_signs_in_the_account_with_that_email_and_sign_out_logs_out_of_
     page.locator(".st-key-sign_out").get_by_role("button", name="Sign out").click()
     page.get_by_role("button", name="End session").click()
     expect(page.get_by_role("button", name=SSO_BUTTON)).to_be_visible()
-    expect(page.get_by_role("heading", name="Cases")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Home")).to_have_count(0)
     assert not [c for c in page.context.cookies() if c["name"].startswith("_streamlit_user")]
     # A reload must not sign this browser straight back in.
     page.reload()

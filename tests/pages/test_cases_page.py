@@ -2,7 +2,7 @@ from tests.pages.conftest import button, errors, signed_in
 
 
 def test_analyst_sees_the_demo_case_and_opens_it(db):
-    at = signed_in(db, "demo-analyst", case=None)
+    at = signed_in(db, "demo-analyst", case=None, page="pages/cases.py")
     assert not at.exception
     table = at.dataframe[0].value
     assert table["reference"].tolist() == ["DEMO-001"]
@@ -12,14 +12,14 @@ def test_analyst_sees_the_demo_case_and_opens_it(db):
 
 
 def test_admin_who_is_no_member_sees_no_case(db):
-    at = signed_in(db, "demo-admin", case=None)
+    at = signed_in(db, "demo-admin", case=None, page="pages/cases.py")
     assert not at.exception
     assert not at.dataframe
     assert any("not a member of any case" in i.value for i in at.info)
 
 
 def test_analyst_opens_a_new_case_and_leads_it(db):
-    at = signed_in(db, "demo-analyst", case=None)
+    at = signed_in(db, "demo-analyst", case=None, page="pages/cases.py")
     form_inputs = {t.label: t for t in at.text_input}
     form_inputs["Reference *"].input("EH-2026-0142")
     form_inputs["Title *"].input("Early help review")
@@ -35,7 +35,7 @@ def test_analyst_opens_a_new_case_and_leads_it(db):
 
 def test_a_bad_reference_is_refused_by_field_and_nothing_is_written(db):
     before = db.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
-    at = signed_in(db, "demo-analyst", case=None)
+    at = signed_in(db, "demo-analyst", case=None, page="pages/cases.py")
     form_inputs = {t.label: t for t in at.text_input}
     form_inputs["Reference *"].input("../etc/passwd")
     form_inputs["Title *"].input("x")

@@ -123,6 +123,7 @@ def test_the_metrics_follow_a_new_contradiction(db):
             "handling_code": "P",
             "observed_at": "2026-11-19 10:00",
             "visibility": "public",
+            "repeat_viewing_reference": "DEMO-DSA-07",  # AC-0002's fourth view in 28 days
         },
     )
     after = _metrics(_page(db))

@@ -10,20 +10,25 @@ from tests.pages.conftest import ROOT, signed_in
 from workbench import access, cases, users
 
 TITLES = {
+    "pages/home.py": "Home",
     "pages/cases.py": "Cases",
     "pages/case_overview.py": "Case overview",
     "pages/record_observation.py": "Record observation",
     "pages/observations.py": "Observations",
     "pages/evidence.py": "Evidence",
     "pages/facts.py": "Trusted facts",
+    "pages/persons_of_concern.py": "Persons of concern",
     "pages/crossrefs.py": "Cross-references",
     "pages/actions.py": "Actions",
+    "pages/viewing_log.py": "Viewing log",
+    "pages/authorisations.py": "Authorisations",
     "pages/timeline.py": "Timeline",
     "pages/conference.py": "Conference view",
     "pages/export.py": "Export",
     "pages/members.py": "Members",
     "pages/activity.py": "Activity",
     "pages/users.py": "Users",
+    "pages/retention.py": "Retention",
     "pages/account.py": "My account",
 }
 CHOOSE_PASSWORD = "Choose your password"
@@ -56,15 +61,18 @@ READ_PAGES = {
     "Observations",
     "Evidence",
     "Trusted facts",
+    "Persons of concern",
     "Cross-references",
     "Actions",
+    "Viewing log",
+    "Authorisations",
     "Timeline",
     "Conference view",
     "Export",
 }
 CASE_PAGES = READ_PAGES | {"Record observation"}
 # What an analyst who leads nothing sees: the case pages and their own account.
-ANALYST_PAGES = {"Cases", "My account"} | CASE_PAGES
+ANALYST_PAGES = {"Home", "Cases", "My account"} | CASE_PAGES
 
 
 def test_signed_out_only_the_sign_in_page(home):
@@ -75,7 +83,7 @@ def test_signed_out_only_the_sign_in_page(home):
 def test_an_administrator_who_is_no_member_manages_but_sees_no_case_pages(db):
     at = signed_in(db, "demo-admin", case=None)
     assert not at.exception
-    assert registered_pages(at) == {"Cases", "Members", "Activity", "Users", "My account"}
+    assert registered_pages(at) == {"Home", "Cases", "Members", "Activity", "Users", "Retention", "My account"}
 
 
 def test_the_lead_analyst_gets_the_case_pages_and_management_but_not_users(db):
@@ -87,7 +95,7 @@ def test_the_lead_analyst_gets_the_case_pages_and_management_but_not_users(db):
 def test_a_reviewer_only_reads(db):
     at = signed_in(db, "demo-reviewer")
     assert not at.exception
-    assert registered_pages(at) == {"Cases", "My account"} | READ_PAGES
+    assert registered_pages(at) == {"Home", "Cases", "My account"} | READ_PAGES
 
 
 def test_an_analyst_who_leads_nothing_gets_no_management_pages(db, outsider):
@@ -113,7 +121,8 @@ def test_an_analyst_member_who_is_not_lead_gets_no_management_pages(db):
 def test_an_administrator_who_is_a_member_also_gets_the_case_pages_of_their_part(db, part, expected):
     cases.add_member(db, access.SYSTEM, "DEMO-001", "demo-admin", part)
     at = signed_in(db, "demo-admin")
-    assert registered_pages(at) == {"Cases", "Members", "Activity", "Users", "My account"} | expected
+    managing = {"Home", "Cases", "Members", "Activity", "Users", "Retention", "My account"}
+    assert registered_pages(at) == managing | expected
 
 
 def test_a_temporary_password_registers_only_choose_your_password(db):

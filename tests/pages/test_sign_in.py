@@ -46,7 +46,7 @@ def test_right_password_signs_in_and_shows_the_cases(home, db):
     at = _sign_in(_app(), "demo-analyst", ANALYST_PASSWORD)
     assert not at.exception
     assert at.session_state["user_id"] is not None
-    assert any(t.value == "Cases" for t in at.title)
+    assert any(t.value == "Home" for t in at.title)
     events = [r["action"] for r in db.query("SELECT action FROM audit_events WHERE username = 'demo-analyst'")]
     assert "sign_in" in events
 
@@ -113,20 +113,24 @@ def test_choosing_a_new_password_opens_the_normal_navigation(home, db):
     assert not at.exception
     assert not errors(at)
     assert registered_pages(at) == {
+        "Home",
         "Cases",
         "Case overview",
         "Record observation",
         "Observations",
         "Evidence",
         "Trusted facts",
+        "Persons of concern",
         "Cross-references",
         "Actions",
+        "Viewing log",
+        "Authorisations",
         "Timeline",
         "Conference view",
         "Export",
         "My account",
     }
-    assert any(t.value == "Cases" for t in at.title)
+    assert any(t.value == "Home" for t in at.title)
     row = db.execute("SELECT must_change_password FROM users WHERE username = 'new-starter'").fetchone()
     assert row == (0,)
     assert not users.authenticate(db, "new-starter", CHOSEN).must_change_password

@@ -123,7 +123,33 @@ def observation_fields(
         key=f"{key}_risk",
         help="Tick when the child may be at immediate risk. The police must be informed without delay (strategy 6.6).",
     )
+    _authorisation_fields(given, key=key, initial=initial, errors=errors)
     return given
+
+
+def _authorisation_fields(given: dict, *, key: str, initial: dict, errors: dict) -> None:
+    """Shown once recording was refused for want of them (the error says why), or when the version
+    being amended has them: a reason for recording what no authorisation covers, and the
+    authorisation reference that repeated viewing of one account needs."""
+    if "unauthorised_reason" in errors or initial.get("unauthorised_reason"):
+        given["unauthorised_reason"] = st.text_area(
+            "Why it is recorded without authorisation *",
+            value=initial.get("unauthorised_reason", ""),
+            key=f"{key}_unauthorised_reason",
+            height=80,
+            max_chars=2000,
+            help="It is recorded and flagged until a research authorisation covers it; record the authorisation "
+            "on the Authorisations page once it is given.",
+        )
+        field_error(errors, "unauthorised_reason")
+    if "repeat_viewing_reference" in errors or initial.get("repeat_viewing_reference"):
+        given["repeat_viewing_reference"] = st.text_input(
+            "Authorisation reference for repeated viewing *",
+            value=initial.get("repeat_viewing_reference", ""),
+            key=f"{key}_repeat_viewing_reference",
+            max_chars=200,
+        )
+        field_error(errors, "repeat_viewing_reference")
 
 
 def _code_picker(label: str, names: dict[str, str], chosen: str | None, *, none_label: str, key: str) -> str:
