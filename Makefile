@@ -31,10 +31,7 @@ test: $(VENV)/.dev
 
 # Benchmarks, each against a baseline measured in the same run (bench/README.md).
 bench: $(VENV)/.dev
-	$(BIN)/python -m bench.evidence_intake
-	$(BIN)/python -m bench.crossref_recompute
-	$(BIN)/python -m bench.timeline_build
-	$(BIN)/python -m bench.export_bundle
+	$(BIN)/python -m bench
 
 # The browser tests write their screenshots into docs/screenshots (the README shows them).
 screenshots: $(VENV)/.dev

@@ -574,9 +574,16 @@ class LoadFailed(RuntimeError):
 
 
 def load(
-    case_plan: Plan, home: Path, *, reference: str = REFERENCE, title: str = "Cross-referencing benchmark (fictional)"
+    case_plan: Plan,
+    home: Path,
+    *,
+    reference: str = REFERENCE,
+    title: str = "Cross-referencing benchmark (fictional)",
+    with_observations: bool = True,
 ) -> BenchCase:
-    """A fresh workbench home with one analyst and the planned case, loaded as an analyst would."""
+    """A fresh workbench home with one analyst and the planned case, loaded as an analyst would.
+    Without observations: everything they need (people, accounts, facts), for a benchmark that
+    times importing them."""
     db = open_home(Settings(home=home))
     analyst = users.create_user(db, access.SYSTEM, ANALYST, "analyst", PASSWORD)
     cases.create_case(db, access.SYSTEM, reference, title, lead=ANALYST)
@@ -591,9 +598,10 @@ def load(
         people.add_account(db, analyst, reference, platform, handle, person=person)
     fact_codes = facts.import_csv(db, analyst, reference, case_plan.facts_csv)
     codes: list[str] = []
-    for data in case_plan.observation_csvs:
+    for data in case_plan.observation_csvs if with_observations else ():
         codes += observations.import_csv(db, analyst, reference, data).codes
-    if len(fact_codes) != case_plan.facts or len(codes) != case_plan.observations:
+    wanted = case_plan.observations if with_observations else 0
+    if len(fact_codes) != case_plan.facts or len(codes) != wanted:
         raise LoadFailed(f"{len(fact_codes)} facts and {len(codes)} observations loaded, not as planned")
     case_id = query_one(db, "SELECT id FROM cases WHERE reference = ?", (reference,))["id"]
     return BenchCase(db, analyst, reference, case_id, tuple(codes), tuple(fact_codes), len(accounts))

@@ -303,3 +303,34 @@ def test_the_chain_holds_after_a_day_of_work(db, analyst, reviewer, observation_
     report = audit.verify(db)
     assert report.intact
     assert report.events == _last_seq(db)
+
+
+HOSTILE = [
+    'quote " and backslash \\', "new\nline\rreturn\ttab\b\f", "\x00\x01\x1f\x7f", "é 中文 😀 \u2028\u2029 \u202e",
+    "/slash/ </script>", "", "=1+1",
+]  # fmt: skip
+
+
+def test_verify_reads_sqlite_s_json_as_the_canonical_content_for_hostile_text(db):
+    """verify builds each row's content with SQLite's json_object for speed; it must be exactly
+    audit.canonical's, or every chain holding such text would fail (or pass wrongly)."""
+    for text in HOSTILE:
+        audit.record(
+            db, text or "u", text or "a", case_ref=text, item_code=text, details={text: text}, justification=text
+        )
+    rows = db.conn.execute(f"SELECT seq, {audit._CANONICAL_SQL} FROM audit_events ORDER BY seq").fetchall()  # noqa: S608
+    by_python = [audit.canonical(row).decode() for row in db.query("SELECT * FROM audit_events ORDER BY seq")]
+    assert [content for _, content in rows] == by_python
+    assert audit.verify(db) == audit.ChainReport(True, len(rows))
+
+
+def test_verify_asks_audit_canonical_before_calling_a_row_bad(db, monkeypatch):
+    """Were SQLite's text ever to differ, the row is judged by audit.canonical: no false alarm, and
+    a real change is still found."""
+    seqs = [audit.record(db, "u", "a", details={"note": text}, justification=text) for text in HOSTILE]
+    monkeypatch.setattr(audit, "_CANONICAL_SQL", "json_object('username', username, 'seq', seq)")
+    assert audit.verify(db) == audit.ChainReport(True, seqs[-1])
+    db.conn.execute("DROP TRIGGER audit_events_no_update")
+    db.conn.execute("UPDATE audit_events SET justification = 'changed' WHERE seq = ?", (seqs[2],))
+    report = audit.verify(db)
+    assert (report.intact, report.first_bad_seq) == (False, seqs[2])

@@ -1,23 +1,20 @@
 """An export killed part way (SIGKILL: no clean-up runs) leaves nothing under the bundle's name,
-and the next export to that name clears what the killed one left once it is stale."""
+the database sound and the audit chain whole, and the next export to that name clears what the
+killed one left once it is stale."""
 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import textwrap
 import time
 
 from tests import evidence_files as files
 from tests.conftest import CASE
+from tests.processes import assert_sound, run_killed
 from workbench import evidence, export, observations
 
 KILLER = textwrap.dedent(
     """
-    import os, signal, sys
-    from pathlib import Path
     from workbench import export, users
     from workbench.config import Settings
     from workbench.db import open_home
@@ -26,7 +23,7 @@ KILLER = textwrap.dedent(
 
     def progress(fraction, message):
         if message.startswith("Adding"):  # the ZIP is half written
-            os.kill(os.getpid(), signal.SIGKILL)
+            KILL()
 
     export.export_case(
         db, users.user_by_name(db, "analyst"), "CASE-1", Path(sys.argv[2]),
@@ -43,20 +40,18 @@ def _case_with_a_file(db, analyst, observation_input) -> None:
     assert stored.status == evidence.STORED
 
 
-def test_a_killed_export_leaves_nothing_under_the_bundles_name(db, analyst, observation_input, settings, tmp_path):
+def test_a_killed_export_leaves_nothing_under_the_bundles_name(db, analyst, observation_input, settings, tmp_path, run):
     _case_with_a_file(db, analyst, observation_input)
     target = tmp_path / "out" / "bundle.zip"
     target.parent.mkdir()
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLER, str(settings.home), str(target)], capture_output=True, text=True, check=False
-    )
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    run_killed(KILLER, str(settings.home), str(target))
     assert not target.exists()
     [left] = list(target.parent.iterdir())  # what it was writing: hidden, and not the bundle's name
     assert left.name.startswith(".bundle.zip.") and left.name.endswith(".partial")
     assert not db.execute("SELECT COUNT(*) FROM exports").fetchone()[0]
     started = [row[0] for row in db.execute("SELECT action FROM audit_events WHERE action LIKE 'export.%'")]
     assert started == ["export.start"]  # the attempt is on record; no completion is
+    assert_sound(settings.database_path, run)  # integrity_check ok, audit chain and evidence files intact
 
     # A later export to the same name: a fresh leftover is kept (it may be another export's), a stale one goes.
     export.export_case(db, analyst, CASE, target, export.ExportOptions("Strategy meeting", "Police"))

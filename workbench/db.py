@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from importlib import resources
@@ -142,12 +143,24 @@ def _statements(script: str) -> Iterator[str]:
         raise RuntimeError(f"incomplete statement at the end of a migration: {buffer[:60]!r}")
 
 
+_ROOM_TO_OPEN = 1 << 20  # bytes free below which a failure to open is put down to a full disk
+
+
 def open_home(settings) -> sqlite_utils.Database:
     """Connect to the workbench under settings.home and bring its schema up to date."""
     settings.home.mkdir(parents=True, exist_ok=True)
     settings.evidence_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    db = connect(settings.database_path)
-    migrate(db)
+    try:
+        db = connect(settings.database_path)
+        migrate(db)
+    except sqlite3.OperationalError as e:
+        # Opening needs room for the -wal and -shm files; on a full disk SQLite says only
+        # "disk I/O error" or "database or disk is full". Say what the administrator can act on.
+        if shutil.disk_usage(settings.home).free < _ROOM_TO_OPEN:
+            raise ConfigurationError(
+                "the server's disk is full: the database cannot be opened. Free some space, then try again."
+            ) from e
+        raise
     return db
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,7 +202,12 @@ def add_files(
     store.sweep_incoming()
     results = []
     for done, upload in enumerate(uploads, start=1):
-        results.append(_take_one(db, actor, access, store, upload, clean, limits))
+        try:
+            results.append(_take_one(db, actor, access, store, upload, clean, limits))
+        except sqlite3.OperationalError as e:
+            if getattr(e, "sqlite_errorcode", None) != sqlite3.SQLITE_FULL:
+                raise
+            raise StoreFailed(_disk_full(done, len(uploads))) from None
         if progress:
             progress(done, len(uploads))
     return results
@@ -366,6 +372,15 @@ def _reject(db, actor: Actor, access: CaseAccess, result: IntakeResult, reason: 
         details={"reason": reason, "size": result.size, "sha256": result.sha256},
     )
     return result
+
+
+def _disk_full(number: int, total: int) -> str:
+    """When the database itself cannot be written (the file store's refusal could not even be
+    recorded): a message, not a traceback. Items stored before this file were committed and stay."""
+    return (
+        f"the server's disk is full: the database cannot be written. File {number} of {total} was not stored, "
+        "nor any after it; those stored before it are kept. Free some space, then add the rest again."
+    )
 
 
 def _too_large(size: int, limit: int) -> str:

@@ -560,6 +560,8 @@ def _details(value) -> dict:
         parsed = json.loads(text)
     except json.JSONDecodeError as e:
         raise ValidationError({"details": f"is not valid JSON ({e.msg} at character {e.pos})"}) from None
+    except RecursionError:  # thousands of nested brackets: json gives up before it finds the end
+        raise ValidationError({"details": "is nested too deeply: a kind's fields are one JSON object"}) from None
     if not isinstance(parsed, dict):
         raise ValidationError({"details": 'must be a JSON object such as {"field": "value"}'})
     return parsed

@@ -50,6 +50,13 @@ def to_iso_utc(moment: datetime) -> str:
 
 
 def from_iso_utc(text: str) -> datetime:
+    """A stored time (2026-03-14T10:30:00Z). fromisoformat is some forty times faster than
+    strptime, which still refuses anything not exactly in that form."""
+    if len(text) == 20 and text[10] == "T" and text[19] == "Z":
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass
     return datetime.strptime(text, _ISO_UTC).replace(tzinfo=UTC)
 
 
