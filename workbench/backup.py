@@ -57,6 +57,7 @@ from workbench.access import SYSTEM, Actor, require_admin
 from workbench.audit import ChainReport
 from workbench.config import Settings
 from workbench.db import BUSY_TIMEOUT_MS, latest_version, open_home
+from workbench.durable import HashingWriter, sync_folder
 from workbench.errors import ConfigurationError, Conflict, ValidationError, WorkbenchError
 from workbench.evidence import VerifyReport
 from workbench.evidence_store import EvidenceStore
@@ -147,7 +148,7 @@ def create_backup(
         if target.exists() and not force:  # appeared while we wrote
             raise Conflict(f"{target} exists; choose another name, or replace it (--force).")
         os.replace(written.partial, target)
-        _sync_folder(target.parent)
+        sync_folder(target.parent)
     except BaseException:
         if written is not None:
             written.partial.unlink(missing_ok=True)
@@ -226,7 +227,7 @@ def _write(database: Path, store: EvidenceStore, target: Path, attempt: int, say
         problems: list[tuple[int, str, str]] = []
         evidence_bytes = 0
         with archive:
-            out = _HashingWriter(archive)
+            out = HashingWriter(archive)
             with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT, copybufsize=_CHUNK) as tar:
                 with copy.open("rb") as stream:
                     members.append(_add(tar, DATABASE_MEMBER, stream, 0o600))
@@ -362,7 +363,7 @@ def restore_backup(settings: Settings, archive: Path | str) -> RestoreResult:
         _unpack(archive, staging, checked)
         _check_database(staging / DATABASE_MEMBER, manifest)
         _make_folder(staging / "evidence")
-        _sync_folder(staging)
+        sync_folder(staging)
         _check_empty(home)  # again: something may have started there meanwhile
         _remove_empty_folders(home)
         try:
@@ -372,7 +373,7 @@ def restore_backup(settings: Settings, archive: Path | str) -> RestoreResult:
                 f"the restored workbench could not be moved into {home} ({e.strerror or type(e).__name__}); "
                 "nothing was written"
             ) from None
-        _sync_folder(home.parent)
+        sync_folder(home.parent)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -561,7 +562,7 @@ def _unpack(archive: Path, staging: Path, checked: _Checked) -> None:
     finally:
         raw.close()
     for folder in {p.parent for p in staging.rglob("*") if p.is_file()}:
-        _sync_folder(folder)
+        sync_folder(folder)
 
 
 def _check_database(path: Path, manifest: dict) -> None:
@@ -631,33 +632,6 @@ def _make_folder(path: Path) -> None:
     for folder in reversed([path, *path.parents]):
         if not folder.exists():
             folder.mkdir(mode=0o700)
-
-
-def _sync_folder(path: Path) -> None:
-    handle = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
-
-
-class _HashingWriter:
-    def __init__(self, raw):
-        self.raw, self.hash, self.size = raw, hashlib.sha256(), 0
-
-    def write(self, data) -> int:
-        self.hash.update(data)
-        self.size += len(data)
-        return self.raw.write(data)
-
-    def tell(self) -> int:
-        return self.size
-
-    def flush(self) -> None:
-        self.raw.flush()
-
-    def hexdigest(self) -> str:
-        return self.hash.hexdigest()
 
 
 class _HashingReader:

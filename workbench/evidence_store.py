@@ -24,6 +24,7 @@ from pathlib import Path
 import sqlite_utils
 
 from workbench import preview
+from workbench.durable import sync_folder
 from workbench.errors import WorkbenchError
 
 _CHUNK = 1 << 20
@@ -87,7 +88,7 @@ class EvidenceStore:
         except OSError as e:
             raise _not_stored(e) from None
         try:
-            _sync_folder(final.parent)
+            sync_folder(final.parent)
         except OSError as e:
             final.unlink(missing_ok=True)  # not durably placed: take it back, leave nothing
             raise _not_stored(e) from None
@@ -108,7 +109,7 @@ class EvidenceStore:
             for path in (self.preview_path(case_id, sha256), self.original_path(case_id, sha256)):
                 path.unlink(missing_ok=True)
                 if path.parent.exists():
-                    _sync_folder(path.parent)
+                    sync_folder(path.parent)
         except OSError as e:
             raise StoreFailed(f"the server could not delete the file ({e.strerror or type(e).__name__})") from None
 
@@ -186,12 +187,3 @@ def _make_folder(path: Path) -> None:
     for folder in reversed([path, *path.parents]):
         if not folder.exists():
             folder.mkdir(mode=0o700, exist_ok=True)
-
-
-def _sync_folder(path: Path) -> None:
-    """Make a rename or deletion in the folder survive a power cut."""
-    handle = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)

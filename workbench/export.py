@@ -37,6 +37,7 @@ from workbench.access import Actor, Right, authorize
 from workbench.bundle_tables import EvidenceFile, Redactions, Scope, Table
 from workbench.csvsafe import neutralise
 from workbench.db import next_code, snapshot, transaction
+from workbench.durable import HashingWriter
 from workbench.errors import Conflict, ValidationError
 from workbench.evidence_store import EvidenceStore
 from workbench.timeutil import now_utc
@@ -116,7 +117,7 @@ def export_case(
     partial = Path(handle.name)
     try:
         with handle:
-            hashed = _HashingWriter(handle)
+            hashed = HashingWriter(handle)
             members = _write_zip(hashed, built, readme, store, access.case_id, say)
             handle.flush()
             os.fsync(handle.fileno())
@@ -315,26 +316,7 @@ def _cell_writer(type_: str) -> Callable[[object], str]:
     return neutralise if type_ == "string" else plain
 
 
-class _HashingWriter:
-    """A write-only stream that hashes what passes through: zipfile, finding no seek, writes each
-    member's sizes after its data, so the ZIP is hashed in the one pass that writes it."""
-
-    def __init__(self, raw):
-        self.raw, self.hash, self.size = raw, hashlib.sha256(), 0
-
-    def write(self, data) -> int:
-        self.hash.update(data)
-        self.size += len(data)
-        return self.raw.write(data)
-
-    def flush(self) -> None:
-        self.raw.flush()
-
-    def hexdigest(self) -> str:
-        return self.hash.hexdigest()
-
-
-def _write_zip(out: _HashingWriter, built: _Built, readme: str, store: EvidenceStore, case_id: int, say) -> int:
+def _write_zip(out: HashingWriter, built: _Built, readme: str, store: EvidenceStore, case_id: int, say) -> int:
     sums: dict[str, str] = {}
     resources = []
     with zipfile.ZipFile(out, "w", allowZip64=True) as bundle:
