@@ -8,7 +8,7 @@ from workbench import need, retention
 from workbench.errors import WorkbenchError
 from workbench.timeutil import format_local
 from workbench.ui import session
-from workbench.ui.case_status_view import EVENTS
+from workbench.ui.case_status_view import closing_history
 from workbench.ui.feedback import FieldForm, field_error, show_error, show_notice
 
 user = session.require_actor()
@@ -77,19 +77,7 @@ if chosen:
         )
     with right:
         st.subheader("Closings")
-        st.dataframe(
-            closure.history.assign(event=closure.history["event"].map(EVENTS))[
-                ["recorded_at", "event", "reason", "review_by", "recorded_by"]
-            ],
-            hide_index=True,
-            column_config={
-                "recorded_at": "When (UTC)",
-                "event": "What",
-                "reason": st.column_config.TextColumn("Why", width="medium"),
-                "review_by": "Review by",
-                "recorded_by": "By",
-            },
-        )
+        closing_history(closure.history)
 
     keep, reopen, delete = st.tabs(["Keep longer", "Reopen", "Delete"])
     with keep:

@@ -27,19 +27,7 @@ def case_status(db: sqlite_utils.Database, user: Actor, case: CaseAccess) -> Non
     doing = ("reopen" if closed else "close") if may_close else ""
     with st.expander("Closing: history" + (f" and {doing}" if doing else ""), icon=":material/inventory_2:"):
         if not state.history.empty:
-            st.dataframe(
-                state.history.assign(event=state.history["event"].map(EVENTS))[
-                    ["recorded_at", "event", "reason", "review_by", "recorded_by"]
-                ],
-                hide_index=True,
-                column_config={
-                    "recorded_at": "When (UTC)",
-                    "event": "What",
-                    "reason": st.column_config.TextColumn("Why", width="large"),
-                    "review_by": "Review by",
-                    "recorded_by": "By",
-                },
-            )
+            closing_history(state.history, reason_width="large")
         if not may_close:
             return
         form = FieldForm("case_status")
@@ -66,3 +54,20 @@ def case_status(db: sqlite_utils.Database, user: Actor, case: CaseAccess) -> Non
                         lambda: retention.close_case(db, user, case.reference, reason),
                         lambda review_by: f"{case.reference} is closed; review by {review_by}.",
                     )
+
+
+def closing_history(history, *, reason_width: str = "medium") -> None:
+    """A case's closings, reopenings and extensions (retention.HISTORY_COLUMNS), oldest first."""
+    st.dataframe(
+        history.assign(event=history["event"].map(EVENTS))[
+            ["recorded_at", "event", "reason", "review_by", "recorded_by"]
+        ],
+        hide_index=True,
+        column_config={
+            "recorded_at": "When (UTC)",
+            "event": "What",
+            "reason": st.column_config.TextColumn("Why", width=reason_width),
+            "review_by": "Review by",
+            "recorded_by": "By",
+        },
+    )
