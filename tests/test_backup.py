@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -494,3 +496,44 @@ def test_a_killed_backup_leaves_nothing_under_the_final_name(db, analyst, observ
     cli_ok(run("backup", "--out", str(target)))
     assert _manifest(target)["evidence_files"] == 6
     assert _left_in(target.parent) == sorted([*left, "b.tar"])
+
+
+RESTORE_KILLER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    from workbench import backup
+    from workbench.config import Settings
+
+    def killed_after_unpacking(*args, **kwargs):  # every member is out, nothing is checked or moved yet
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    backup._check_database = killed_after_unpacking
+    backup.restore_backup(Settings(home=Path(sys.argv[1])), Path(sys.argv[2]))
+    """
+)
+
+
+def test_a_killed_restore_leaves_no_home_and_the_next_one_tidies_up(archive, run, tmp_path):
+    home = tmp_path / "restored" / "home"
+    home.parent.mkdir()
+    killed = subprocess.run(
+        [sys.executable, "-c", RESTORE_KILLER, str(home), str(archive)], cwd=ROOT, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert not home.exists()
+    left = _left_in(home.parent)
+    assert len(left) == 1 and left[0].startswith(".home.restore-")
+    assert (home.parent / left[0] / "workbench.db").exists()  # it was killed with the database unpacked
+
+    # A restore straight after leaves the fresh leftover alone (it may be a restore still running)...
+    _restore_and_verify(run, home, archive)
+    assert _left_in(home.parent) == sorted([left[0], "home"])
+
+    # ...and one after it has gone stale removes it.
+    shutil.rmtree(home)
+    stale = time.time() - backup.STALE_SECONDS - 60
+    os.utime(home.parent / left[0], (stale, stale))
+    _restore_and_verify(run, home, archive)
+    assert _left_in(home.parent) == ["home"]

@@ -231,7 +231,22 @@ def test_a_row_with_too_many_cells_is_refused(db, analyst, counts):
 
 def test_more_than_max_rows_is_refused(db, analyst, counts):
     lines = _rejected(db, analyst, _csv([_row(n) for n in range(4)]), counts, max_rows=3)
-    assert lines == ["file: rows: has more than 3 rows; split it"]
+    assert lines == ["file: rows: has more than 3 rows (blank ones included); split it"]
+
+
+def test_a_file_of_blank_rows_is_refused_without_reading_it_all(db, analyst, counts):
+    """Forty megabytes of empty lines or bare commas stop at the row limit, not at the end of the file."""
+    header = _csv([]).split(b"\n", 1)[0] + b"\n"
+    for filler in (b"\n", b",,,,\r\n"):
+        data = header + filler * (40 * 1024 * 1024 // len(filler))
+        lines = _rejected(db, analyst, data, counts, max_rows=1000)
+        assert lines == ["file: rows: has more than 1000 rows (blank ones included); split it"]
+
+
+def test_a_few_blank_rows_among_the_rows_are_skipped(db, analyst):
+    data = _csv([_row(1)]) + b"\n,,,\n" + _csv([_row(2)]).split(b"\n", 1)[1]
+    result = observations.import_csv(db, analyst, "CASE-1", data, max_rows=10)
+    assert result.count == 2
 
 
 def test_malformed_quoting_is_refused_at_its_row(db, analyst, counts):

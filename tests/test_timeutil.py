@@ -6,10 +6,13 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workbench.timeutil import (
     EARLIEST_YEAR,
     LATEST_YEAR,
+    LONDON,
     PartialTime,
     format_local,
     from_iso_utc,
@@ -263,3 +266,14 @@ def test_is_after_allows_five_minutes_of_clock_slack():
     assert not is_after("2026-01-01T10:04:00Z", "2026-01-01T10:00:00Z")
     assert is_after("2026-01-01T10:06:00Z", "2026-01-01T10:00:00Z")
     assert not is_after("2026-01-01T09:00:00Z", "2026-01-01T10:00:00Z")
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    moment=st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 12, 31)),
+    zone=st.sampled_from([None, UTC, LONDON]),
+)
+def test_to_iso_utc_writes_what_strftime_writes(moment, zone):
+    """The fast formatting is the stored form exactly: zero-padded, seconds, no fraction, Z."""
+    aware = moment.replace(tzinfo=zone or LONDON)
+    assert to_iso_utc(moment.replace(tzinfo=zone)) == aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -140,15 +140,14 @@ KNOWN_ACCOUNTS_SQL = """
 def _claims(
     db, case_id: int, catalog: Catalog, topics: veracity.Topics, observation_ids: list[int] | None
 ) -> list[Claim]:
-    few = observation_ids is not None and len(observation_ids) <= 500
+    some = observation_ids is not None
     rows = db.query(
-        CURRENT_OBSERVATIONS_SQL.format(f"AND o.id IN ({','.join('?' * len(observation_ids))})" if few else ""),
-        (case_id, *(observation_ids if few else ())),
+        CURRENT_OBSERVATIONS_SQL.format("AND o.id IN (SELECT value FROM json_each(?))" if some else ""),
+        (case_id, json.dumps(observation_ids)) if some else (case_id,),
     )
-    wanted = None if observation_ids is None else set(observation_ids)
     claims = []
     for row in rows:
-        if row["retracted"] or (wanted is not None and row["id"] not in wanted):
+        if row["retracted"]:
             continue
         kind = catalog.kinds.get(row["kind"])
         if kind is None or (not kind.claim_fields and not any(i.concern for i in kind.indicators)):

@@ -167,10 +167,15 @@ def open_home(settings) -> sqlite_utils.Database:
 def next_code(db: sqlite_utils.Database, case_id: int, prefix: str) -> str:
     """The next short per-case code people say at conferences: OBS-0007, F-0002, P-0003.
     Call inside the writing transaction: the counter moves with the row that takes the code."""
-    number = db.execute(
-        """INSERT INTO case_codes (case_id, prefix, last_number) VALUES (?, ?, 1)
-           ON CONFLICT (case_id, prefix) DO UPDATE SET last_number = last_number + 1
+    return next_codes(db, case_id, prefix, 1)[0]
+
+
+def next_codes(db: sqlite_utils.Database, case_id: int, prefix: str, count: int) -> list[str]:
+    """The next `count` codes, in order, with one move of the counter (an import's rows)."""
+    last = db.execute(
+        """INSERT INTO case_codes (case_id, prefix, last_number) VALUES (?, ?, ?)
+           ON CONFLICT (case_id, prefix) DO UPDATE SET last_number = last_number + excluded.last_number
            RETURNING last_number""",
-        (case_id, prefix),
+        (case_id, prefix, count),
     ).fetchone()[0]
-    return f"{prefix}-{number:04d}"
+    return [f"{prefix}-{number:04d}" for number in range(last - count + 1, last + 1)]

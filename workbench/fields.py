@@ -4,7 +4,6 @@ ValueError with a reason a person can act on; callers attach the field name."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -12,6 +11,7 @@ from workbench.errors import ValidationError
 
 REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$")
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode's Cc category, all of it
 
 
 class Checks:
@@ -43,7 +43,7 @@ def text(value, *, required: bool = True, max_length: int = 1000, single_line: b
         raise ValueError("is required")
     if len(cleaned) > max_length:
         raise ValueError(f"must be at most {max_length} characters (it has {len(cleaned)})")
-    if single_line and any(unicodedata.category(ch) == "Cc" for ch in cleaned):
+    if single_line and _CONTROL.search(cleaned):
         raise ValueError("must be one line without control characters")
     return cleaned
 
@@ -112,12 +112,23 @@ def boolean(value) -> bool:
 
 def vocabulary(value, pairs) -> str:
     """A vocabulary value from its value or its label, ignoring letter case and outer spaces."""
-    pairs = list(pairs)
-    wanted = str(value or "").strip().casefold()
-    for val, label in pairs:
-        if wanted in (val.casefold(), label.casefold()):
-            return val
-    return choice(value, [val for val, _ in pairs])  # raises, naming the allowed values
+    return Vocabulary(pairs)(value)
+
+
+class Vocabulary:
+    """`vocabulary` for one list of (value, label) pairs, indexed once: an import asks it per row."""
+
+    def __init__(self, pairs):
+        pairs = list(pairs)
+        self.values = [val for val, _ in pairs]
+        self._by_key: dict[str, str] = {}
+        for val, label in pairs:  # the first pair to match wins
+            self._by_key.setdefault(val.casefold(), val)
+            self._by_key.setdefault(label.casefold(), val)
+
+    def __call__(self, value) -> str:
+        found = self._by_key.get(str(value or "").strip().casefold())
+        return found if found is not None else choice(value, self.values)  # raises, naming the allowed values
 
 
 def day(value, *, required: bool = True) -> str | None:

@@ -85,14 +85,14 @@ def read_rows(
             bad[f"row {number + 1}"] = {"csv": f"is not valid CSV ({e})"}
             break
         number += 1
+        if number - 1 > max_rows:  # blank rows count: a file of nothing but newlines is refused at once
+            raise ImportRejected({"file": {"rows": f"has more than {max_rows} rows (blank ones included); split it"}})
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(header):
             bad[f"row {number}"] = {"cells": f"has {len(cells)} cells but the header names {len(header)}"}
             continue
         rows.append((number, dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))))
-        if len(rows) > max_rows:
-            raise ImportRejected({"file": {"rows": f"has more than {max_rows} rows; split it"}})
     if bad:
         raise ImportRejected(bad)
     if not rows:

@@ -19,9 +19,9 @@ import sqlite_utils
 from workbench import actions, audit, authorisations, config, crossref, fields, imports, viewing
 from workbench.access import Actor, Right, authorize
 from workbench.config import ViewingPolicy
-from workbench.db import query_one, transaction
+from workbench.db import transaction
 from workbench.errors import NotFound, ValidationError
-from workbench.people import account_id_for, person_id_for, subject_id
+from workbench.people import AccountIndex, person_id_for, subject_id
 from workbench.schemas import Catalog, grade_text, load_catalog
 from workbench.timeutil import (
     PartialTime,
@@ -249,19 +249,17 @@ def import_csv(
     """Check every row, then record them all in one transaction, or none and say which rows are bad."""
     access = authorize(db, actor, Right.RECORD, reference)
     rows = imports.read_rows(data, allowed=INPUT_FIELDS, required=REQUIRED_IMPORT_COLUMNS, max_rows=max_rows)
-    cover = authorisations.case_coverage(db, access.case_id)  # once, not per row
+    lookups = CaseLookups.read(db, access.case_id)  # once, not per row
     clean_rows = imports.check_all(
-        rows, lambda cells: normalise(db, access.case_id, cells, importing=True, coverage=cover)
+        rows, lambda cells: normalise(db, access.case_id, cells, importing=True, lookups=lookups)
     )
-    codes = []
     with transaction(db):
         repeated = [
             i
             for i in _past_viewing_limit(db, access.case_id, clean_rows)
             if not clean_rows[i]["repeat_viewing_reference"]
         ]
-        for clean in clean_rows:
-            codes.append(OBSERVATIONS.insert(db, actor, access.case_id, clean))
+        codes = OBSERVATIONS.insert_many(db, actor, access.case_id, clean_rows)
         crossref.refresh_observations(db, access.case_id, codes)
         audit.record(
             db,
@@ -366,35 +364,64 @@ def for_display(
 # --- checking input ------------------------------------------------------------------------------
 
 
+@dataclass
+class CaseLookups:
+    """What checking an observation reads of its case and the settings, read once: for an import,
+    once for the whole file rather than per row. The accounts, the subject, the research
+    authorisations' coverage, the default grading scheme and the moment it began."""
+
+    db: sqlite_utils.Database
+    case_id: int
+    catalog: Catalog
+    accounts: AccountIndex
+    coverage: authorisations.Coverage
+    grading_scheme: str
+    now: str
+    _subject: int | None = None
+
+    @classmethod
+    def read(cls, db: sqlite_utils.Database, case_id: int) -> CaseLookups:
+        return cls(
+            db, case_id, load_catalog(), AccountIndex.read(db, case_id), authorisations.case_coverage(db, case_id),
+            default_grading_scheme(), now_utc(),
+        )  # fmt: skip
+
+    def person_of(self, account_id: int | None) -> int:
+        """Whom an observation is about when it names no person: its account's owner, else the subject."""
+        return self.accounts.owner.get(account_id) or self.subject()
+
+    def subject(self) -> int:
+        if self._subject is None:
+            self._subject = subject_id(self.db, self.case_id)
+        return self._subject
+
+
 def normalise(
     db: sqlite_utils.Database,
     case_id: int,
     given: dict,
-    catalog: Catalog | None = None,
     *,
     importing: bool = False,
     recording: bool = False,
-    coverage: authorisations.Coverage | None = None,
+    lookups: CaseLookups | None = None,
 ) -> dict:
     """Check every field and return the version's column values, or raise ValidationError naming
     each bad field. Vocabulary fields take the value or its label, in any letter case. One that no
     research authorisation covers needs `unauthorised_reason` (an import gives a standard one).
     `recording` a new one counts as a view of its account: past the repeated-viewing limit it
-    needs `repeat_viewing_reference`."""
-    catalog = catalog or load_catalog()
+    needs `repeat_viewing_reference`. An import passes the case's `lookups`, read once."""
+    lookups = lookups or CaseLookups.read(db, case_id)
+    catalog = lookups.catalog
     given = {k: ("" if v is None else v) for k, v in (given or {}).items()}
     check = fields.Checks()
     clean, errors = check.clean, check.errors
 
-    check("kind", lambda: fields.vocabulary(given.get("kind"), [(k, v.title) for k, v in catalog.kinds.items()]))
+    check("kind", lambda: catalog.kind_vocabulary(given.get("kind")))
     kind = catalog.kinds.get(clean.get("kind"))
     if kind:
-        check(
-            "indicator",
-            lambda: fields.vocabulary(given.get("indicator"), [(i.value, i.label) for i in kind.indicators]),
-        )
+        check("indicator", lambda: kind.indicator_vocabulary(given.get("indicator")))
     if given.get("five_c"):
-        check("five_c", lambda: fields.vocabulary(given["five_c"], catalog.pairs("five_cs")))
+        check("five_c", lambda: catalog.vocabulary("five_cs")(given["five_c"]))
     elif kind and "indicator" in clean:
         clean["five_c"] = kind.five_c_for(clean["indicator"])
     check("summary", lambda: fields.text(given.get("summary"), max_length=MAX_SUMMARY))
@@ -411,7 +438,7 @@ def normalise(
     if kind and kind.no_attachments and _links_to_media(clean.get("url", "")):
         errors["url"] = "must not link to the image itself; give the page or place where it was seen"
     if str(given.get("account", "")).strip():
-        check("account_id", lambda: account_id_for(db, case_id, given["account"]))
+        check("account_id", lambda: lookups.accounts.find(given["account"]))
         if "account_id" in errors:
             errors["account"] = errors.pop("account_id")
     else:
@@ -420,14 +447,11 @@ def normalise(
         check("person_id", lambda: person_id_for(db, case_id, given["person"]))
         if "person_id" in errors:
             errors["person"] = errors.pop("person_id")
-    elif clean.get("account_id"):
-        owner = query_one(db, "SELECT person_id FROM accounts WHERE id = ?", (clean["account_id"],))
-        clean["person_id"] = owner["person_id"] if owner and owner["person_id"] else subject_id(db, case_id)
     else:
-        clean["person_id"] = subject_id(db, case_id)
-    check("visibility", lambda: fields.vocabulary(given.get("visibility") or "public", catalog.pairs("visibility")))
-    check("source_type", lambda: fields.vocabulary(given.get("source_type"), catalog.pairs("source_types")))
-    check("observed_at", lambda: parse_instant(given["observed_at"]) if given.get("observed_at") else now_utc())
+        clean["person_id"] = lookups.person_of(clean.get("account_id"))
+    check("visibility", lambda: catalog.vocabulary("visibility")(given.get("visibility") or "public"))
+    check("source_type", lambda: catalog.vocabulary("source_types")(given.get("source_type")))
+    check("observed_at", lambda: parse_instant(given["observed_at"]) if given.get("observed_at") else lookups.now)
     check(
         "occurred",
         lambda: parse_partial(
@@ -440,31 +464,22 @@ def normalise(
         errors["occurred_at"] = errors.pop("occurred")
     check(
         "grading_scheme",
-        lambda: fields.choice(given.get("grading_scheme") or default_grading_scheme(), catalog.gradings),
+        lambda: fields.choice(given.get("grading_scheme") or lookups.grading_scheme, catalog.gradings),
     )
     scheme = catalog.gradings.get(clean.get("grading_scheme"))
     if scheme:
-        check(
-            "source_grade",
-            lambda: fields.vocabulary(given.get("source_grade"), [(c.value, c.label) for c in scheme.source]),
-        )
-        check(
-            "information_grade",
-            lambda: fields.vocabulary(given.get("information_grade"), [(c.value, c.label) for c in scheme.information]),
-        )
-    check(
-        "handling_code",
-        lambda: fields.vocabulary(given.get("handling_code"), [(c.value, c.label) for c in catalog.handling]),
-    )
+        check("source_grade", lambda: scheme.source_vocabulary(given.get("source_grade")))
+        check("information_grade", lambda: scheme.information_vocabulary(given.get("information_grade")))
+    check("handling_code", lambda: catalog.handling_vocabulary(given.get("handling_code")))
     check("immediate_risk", lambda: int(fields.boolean(given.get("immediate_risk"))))
     check("unauthorised_reason", lambda: fields.text(given.get("unauthorised_reason"), required=False, max_length=2000))
     check(
         "repeat_viewing_reference",
         lambda: fields.text(given.get("repeat_viewing_reference"), required=False, max_length=200, single_line=True),
     )
-    _check_times(clean, errors)
+    _check_times(clean, errors, lookups.now)
     if not errors:
-        _check_authorisation(db, case_id, clean, errors, importing=importing, coverage=coverage)
+        _check_authorisation(db, case_id, clean, errors, importing=importing, coverage=lookups.coverage)
         if recording and clean["account_id"] is not None and not clean["repeat_viewing_reference"]:
             repeated = viewing.repeated_viewing(db, case_id, clean["account_id"], clean["observed_at"])
             if repeated:
@@ -506,7 +521,10 @@ def _past_viewing_limit(db, case_id: int, clean_rows: list[dict]) -> list[int]:
         if clean["account_id"] is not None:
             rows_of.setdefault(clean["account_id"], []).append(index)
     over = []
-    viewed = viewing.view_times(db, case_id) if rows_of else {}
+    if not rows_of:
+        return over
+    earliest = min(clean_rows[i]["observed_at"] for indexes in rows_of.values() for i in indexes)
+    viewed = viewing.view_times(db, case_id, since=to_iso_utc(from_iso_utc(earliest) - period))
     for account_id, indexes in rows_of.items():
         times = list(viewed.get(account_id, []))
         for index in sorted(indexes, key=lambda i: clean_rows[i]["observed_at"]):
@@ -518,9 +536,9 @@ def _past_viewing_limit(db, case_id: int, clean_rows: list[dict]) -> list[int]:
     return sorted(over)
 
 
-def _check_times(clean: dict, errors: dict) -> None:
+def _check_times(clean: dict, errors: dict, now: str) -> None:
     observed = clean.get("observed_at")
-    if observed and is_after(observed, now_utc()):
+    if observed and is_after(observed, now):
         errors["observed_at"] = "is in the future"
     occurred = clean.get("occurred")
     if observed and occurred and occurred.at and is_after(occurred.at, observed):

@@ -187,18 +187,36 @@ def person_id_for(db: sqlite_utils.Database, case_id: int, wanted: str) -> int:
 
 def account_id_for(db: sqlite_utils.Database, case_id: int, code_or_handle: str) -> int:
     """An account by its code (AC-0002) or, when unambiguous, its handle."""
-    wanted = str(code_or_handle).strip()
-    rows = list(
-        db.query(
-            "SELECT id FROM accounts WHERE case_id = ? AND (code = ? OR handle = ?)",
-            (case_id, wanted.upper(), wanted),
-        )
-    )
-    if len(rows) == 1:
-        return rows[0]["id"]
-    if not rows:
-        raise ValueError(f"no account {wanted[:60]!r} in this case")
-    raise ValueError(f"{wanted[:60]!r} matches several accounts; use the account code")
+    return AccountIndex.read(db, case_id).find(code_or_handle)
+
+
+@dataclass(frozen=True)
+class AccountIndex:
+    """A case's accounts by code and by handle, read once: an import finds one per row."""
+
+    by_code: dict[str, int]
+    by_handle: dict[str, list[int]]  # as typed: a handle is matched exactly
+    owner: dict[int, int | None]  # account id -> person id
+
+    @classmethod
+    def read(cls, db: sqlite_utils.Database, case_id: int) -> AccountIndex:
+        index = cls({}, {}, {})
+        for row in db.query("SELECT id, code, handle, person_id FROM accounts WHERE case_id = ?", (case_id,)):
+            index.by_code[row["code"]] = row["id"]
+            index.by_handle.setdefault(row["handle"], []).append(row["id"])
+            index.owner[row["id"]] = row["person_id"]
+        return index
+
+    def find(self, code_or_handle: str) -> int:
+        wanted = str(code_or_handle).strip()
+        found = set(self.by_handle.get(wanted, ()))
+        if wanted.upper() in self.by_code:
+            found.add(self.by_code[wanted.upper()])
+        if len(found) == 1:
+            return found.pop()
+        if not found:
+            raise ValueError(f"no account {wanted[:60]!r} in this case")
+        raise ValueError(f"{wanted[:60]!r} matches several accounts; use the account code")
 
 
 def subject_id(db: sqlite_utils.Database, case_id: int) -> int:

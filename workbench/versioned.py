@@ -8,6 +8,7 @@ version is the highest.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ import sqlite_utils
 
 from workbench import audit, fields
 from workbench.access import Actor, CaseAccess
-from workbench.db import next_code, query_one, transaction
+from workbench.db import next_codes, query_one, transaction
 from workbench.errors import Conflict, NotFound, ValidationError
 from workbench.timeutil import now_utc
 
@@ -32,16 +33,39 @@ class VersionedTable:
 
     def insert(self, db: sqlite_utils.Database, actor: Actor, case_id: int, clean: dict) -> str:
         """A new record: its identity and version 1. Returns its code (OBS-0007)."""
-        code = next_code(db, case_id, self.prefix)
+        return self.insert_many(db, actor, case_id, [clean])[0]
+
+    def insert_many(self, db: sqlite_utils.Database, actor: Actor, case_id: int, cleans: list[dict]) -> list[str]:
+        """New records, each its identity and version 1, written together (an import's rows): their
+        codes, in order. Call inside the writing transaction."""
+        if not cleans:
+            return []
+        codes = next_codes(db, case_id, self.prefix, len(cleans))
         now = now_utc()
-        identity = {"case_id": case_id, "code": code, **{c: clean[c] for c in self.identity_columns}}
-        identity |= {"created_by": actor.id, "created_at": now}
-        row_id = db.execute(
+        identity = ["case_id", "code", *self.identity_columns, "created_by", "created_at"]
+        db.conn.executemany(
             f"INSERT INTO {self.identities} ({', '.join(identity)}) VALUES ({', '.join('?' * len(identity))})",  # noqa: S608
-            tuple(identity.values()),
-        ).lastrowid
-        self.add_version(db, actor, row_id, 1, clean, reason="", recorded_at=now)
-        return code
+            [
+                (case_id, code, *(clean[c] for c in self.identity_columns), actor.id, now)
+                for code, clean in zip(codes, cleans, strict=True)
+            ],
+        )
+        ids = dict(
+            db.execute(
+                f"SELECT code, id FROM {self.identities} "  # noqa: S608
+                "WHERE case_id = ? AND code IN (SELECT value FROM json_each(?))",
+                (case_id, json.dumps(codes)),
+            ).fetchall()
+        )
+        version = [*self.columns, self.key, "version", "retracted", "change_reason", "recorded_by", "recorded_at"]
+        db.conn.executemany(
+            f"INSERT INTO {self.versions} ({', '.join(version)}) VALUES ({', '.join('?' * len(version))})",  # noqa: S608
+            [
+                (*(clean[c] for c in self.columns), ids[code], 1, 0, "", actor.id, now)
+                for code, clean in zip(codes, cleans, strict=True)
+            ],
+        )
+        return codes
 
     def add_version(
         self,

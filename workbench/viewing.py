@@ -87,15 +87,16 @@ def views_of(db: sqlite_utils.Database, case_id: int, account_id: int) -> pd.Dat
     return _views(db, case_id, account_id)
 
 
-def view_times(db: sqlite_utils.Database, case_id: int) -> dict[int, list[str]]:
-    """When each account of the case was viewed (ISO UTC, sorted), by account id: one read for an
-    import that judges many rows."""
+def view_times(db: sqlite_utils.Database, case_id: int, since: str = "") -> dict[int, list[str]]:
+    """When each account of the case was viewed (ISO UTC, sorted), by account id, from `since` on:
+    one read for an import that judges many rows."""
     times: dict[int, list[str]] = {}
-    for row in db.query(
-        f"SELECT account_id, viewed_at FROM ({_OBSERVATION_VIEWS} UNION ALL {_LOGGED_VIEWS}) ORDER BY viewed_at",  # noqa: S608
-        {"case_id": case_id},
+    for account_id, viewed_at in db.execute(
+        f"""SELECT account_id, viewed_at FROM ({_OBSERVATION_VIEWS} UNION ALL {_LOGGED_VIEWS})
+            WHERE viewed_at >= :since ORDER BY viewed_at""",  # noqa: S608
+        {"case_id": case_id, "since": since},
     ):
-        times.setdefault(row["account_id"], []).append(row["viewed_at"])
+        times.setdefault(account_id, []).append(viewed_at)
     return times
 
 
