@@ -282,9 +282,7 @@ def _fast_accepts(kind: Kind, details: dict) -> bool:
         return False
     try:
         kind.accepts(details)
-    except fastjsonschema.JsonSchemaException:
-        return False
-    except Exception:  # noqa: BLE001 - a value the generated code did not foresee: let jsonschema judge
+    except Exception:  # noqa: BLE001 - its refusal, or a value the generated code did not foresee: jsonschema judges
         return False
     return True
 
