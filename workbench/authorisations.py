@@ -176,16 +176,23 @@ class Coverage:
 
 
 def case_coverage(db: sqlite_utils.Database, case_id: int) -> Coverage:
-    frame = authorisations_frame(db, case_id)
+    # The current, not retracted versions, read straight (an import asks once per file, and the
+    # frame with its states costs more than the rows of the file it checks).
+    rows = db.execute(
+        f"""SELECT v.authorised_on, v.ends_on, v.platforms, v.accounts
+            FROM authorisations a JOIN authorisation_versions v ON v.authorisation_id = a.id AND v.version = {_LATEST}
+            WHERE a.case_id = ? AND v.retracted = 0 ORDER BY a.id""",  # noqa: S608
+        (case_id,),
+    )
     # An account's platform is as typed ("instagram"); an authorisation's as the catalog spells it.
     spans = tuple(
         (
-            r.authorised_on,
-            r.ends_on or None,
-            frozenset(p.casefold() for p in json.loads(r.platforms)),
-            frozenset(json.loads(r.accounts)),
+            authorised_on,
+            ends_on or None,
+            frozenset(p.casefold() for p in json.loads(platforms)),
+            frozenset(json.loads(accounts)),
         )
-        for r in frame.itertuples()
+        for authorised_on, ends_on, platforms, accounts in rows
     )
     accounts = {
         r.pop("id"): r

@@ -7,6 +7,7 @@ with a precision and an approximate flag. Nothing here invents a time the user d
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -85,6 +86,7 @@ def _check_year(year: int) -> None:
         )
 
 
+@functools.lru_cache(maxsize=16384)  # an import meets the same days and months many times
 def parse_partial(text: str | None, precision: str | None = None, approximate: bool = False) -> PartialTime:
     """Read what a user typed: '', 'unknown', '2026', '2026-03', '2026-03-14', '2026-03-14 10:30',
     any of them after '~' or 'c.' for approximate. An explicit precision truncates to it."""

@@ -91,12 +91,10 @@ def view_times(db: sqlite_utils.Database, case_id: int, since: str = "") -> dict
     """When each account of the case was viewed (ISO UTC, sorted), by account id, from `since` on:
     one read for an import that judges many rows."""
     times: dict[int, list[str]] = {}
-    for account_id, viewed_at in db.execute(
-        f"""SELECT account_id, viewed_at FROM ({_OBSERVATION_VIEWS} UNION ALL {_LOGGED_VIEWS})
-            WHERE viewed_at >= :since ORDER BY viewed_at""",  # noqa: S608
-        {"case_id": case_id, "since": since},
-    ):
+    for account_id, viewed_at in db.execute(_VIEW_TIMES, {"case_id": case_id, "since": since}):
         times.setdefault(account_id, []).append(viewed_at)
+    for viewed in times.values():
+        viewed.sort()
     return times
 
 
@@ -261,21 +259,30 @@ def viewing_log(db: sqlite_utils.Database, actor: Actor, reference: str) -> View
 
 # Each observation's current version (for its account and whether it stands) beside its version 1
 # (when it was seen and by whom).
-_OBSERVATION_VIEWS = """
-    SELECT v1.observed_at AS viewed_at, cur.account_id, 'observation' AS source, o.code,
-           v1.recorded_by AS user_id, cur.summary AS note,
-           CASE WHEN cur.repeat_viewing_reference <> '' THEN cur.repeat_viewing_reference
-                ELSE v1.repeat_viewing_reference END AS authorisation_reference
+_OBSERVED_ACCOUNTS = """
     FROM observations o
     JOIN observation_versions cur ON cur.observation_id = o.id
          AND cur.version = (SELECT MAX(version) FROM observation_versions WHERE observation_id = o.id)
     JOIN observation_versions v1 ON v1.observation_id = o.id AND v1.version = 1
     WHERE o.case_id = :case_id AND cur.retracted = 0 AND cur.account_id IS NOT NULL
 """
+_OBSERVATION_VIEWS = f"""
+    SELECT v1.observed_at AS viewed_at, cur.account_id, 'observation' AS source, o.code,
+           v1.recorded_by AS user_id, cur.summary AS note,
+           CASE WHEN cur.repeat_viewing_reference <> '' THEN cur.repeat_viewing_reference
+                ELSE v1.repeat_viewing_reference END AS authorisation_reference
+    {_OBSERVED_ACCOUNTS}
+"""  # noqa: S608
 _LOGGED_VIEWS = """
     SELECT viewed_at, account_id, 'view' AS source, code, viewed_by AS user_id, note, authorisation_reference
     FROM account_views WHERE case_id = :case_id
 """
+# Just the two columns an import's count needs: half the time of selecting them from the union above.
+_VIEW_TIMES = f"""
+    SELECT cur.account_id, v1.observed_at {_OBSERVED_ACCOUNTS} AND v1.observed_at >= :since
+    UNION ALL
+    SELECT account_id, viewed_at FROM account_views WHERE case_id = :case_id AND viewed_at >= :since
+"""  # noqa: S608
 
 
 def _count(db: sqlite_utils.Database, case_id: int, account_id: int, since: str, until: str) -> int:
