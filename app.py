@@ -6,7 +6,7 @@ import streamlit as st
 
 from workbench import access
 from workbench.errors import ConfigurationError
-from workbench.ui import session, signin
+from workbench.ui import run_times, session, signin
 from workbench.ui.safe import escape
 
 st.set_page_config(page_title="Safeguarding workbench", page_icon=":material/shield_person:", layout="wide")
@@ -75,34 +75,36 @@ def _sidebar(user: access.Actor) -> None:
         _idle_watch()
 
 
-try:
+navigation = None
+with run_times.timed(lambda: navigation.title if navigation else "(before navigation)"):
     try:
-        session.db()
-    except ConfigurationError as e:
-        st.error(f"The workbench is not set up right: {escape(e)}. Ask your administrator.")
-        st.stop()
-    session.end_if_idle()
-    signin.try_single_sign_on()
-    user = session.actor()  # None once the account is deactivated: that ends the session too
-    if session.sso_session_ended():
-        # The identity provider's cookie would sign this browser straight back in. (The redirect
-        # starts a new session, so a notice such as the idle one cannot follow it.)
-        st.session_state.pop("sign_in_method", None)
-        st.logout()
-        st.stop()
-    session.touch()
-    if user is None:
-        navigation = st.navigation([st.Page(signin.sign_in_page, title="Sign in", icon=":material/login:")])
-    elif user.must_change_password:
-        navigation = st.navigation(
-            [st.Page(signin.set_password_page, title="Choose your password", icon=":material/key:")]
-        )
-        _sidebar(user)
-    else:
-        navigation = st.navigation(_pages_for(user), expanded=True)  # every page in sight: no "View more"
-        _sidebar(user)
-        if st.session_state.pop("password_changed", False):
-            st.toast("Your password is changed.", icon=":material/check_circle:")
-    navigation.run()
-finally:
-    session.close_database()
+        try:
+            session.db()
+        except ConfigurationError as e:
+            st.error(f"The workbench is not set up right: {escape(e)}. Ask your administrator.")
+            st.stop()
+        session.end_if_idle()
+        signin.try_single_sign_on()
+        user = session.actor()  # None once the account is deactivated: that ends the session too
+        if session.sso_session_ended():
+            # The identity provider's cookie would sign this browser straight back in. (The redirect
+            # starts a new session, so a notice such as the idle one cannot follow it.)
+            st.session_state.pop("sign_in_method", None)
+            st.logout()
+            st.stop()
+        session.touch()
+        if user is None:
+            navigation = st.navigation([st.Page(signin.sign_in_page, title="Sign in", icon=":material/login:")])
+        elif user.must_change_password:
+            navigation = st.navigation(
+                [st.Page(signin.set_password_page, title="Choose your password", icon=":material/key:")]
+            )
+            _sidebar(user)
+        else:
+            navigation = st.navigation(_pages_for(user), expanded=True)  # every page in sight: no "View more"
+            _sidebar(user)
+            if st.session_state.pop("password_changed", False):
+                st.toast("Your password is changed.", icon=":material/check_circle:")
+        navigation.run()
+    finally:
+        session.close_database()
