@@ -60,6 +60,11 @@ analysts' computers), and each Streamlit page costs its browser far more CPU tha
 Chromium runs at nice 10 (set on its processes at launch; the renderers inherit it): the server is
 not starved by the load's own browsers, while every action is still timed as a browser sees it.
 
+Each session's browser context is warmed before the load, untimed: the app opened once until the
+sign-in form and that tab closed, two at a time, so its HTTP cache holds Streamlit's static files
+as a returning analyst's browser does. Without it twenty first visits parse the same megabytes of
+JavaScript at once, and the 2 cores spend the first minute on that.
+
 A missed target is reported; `--check` makes the exit status 1 when there was an error, a lost
 write, or p95 over all actions under load is 1 s or more. Ctrl-C, SIGTERM or an exception end the
 browser (Playwright closes it) and the server's process group (start_app), and the temp folder goes.
