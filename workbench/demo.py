@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import sqlite_utils
@@ -88,5 +89,15 @@ def load_demo(db: sqlite_utils.Database, directory: Path = DEMO_DIR) -> bool:
             update = dict(update)
             actions.update_action(db, analyst, case["reference"], update.pop("code"), update)
         for action in spec.get("actions", []):
-            actions.add_action(db, analyst, case["reference"], action)
+            actions.add_action(db, analyst, case["reference"], _dated(action))
     return True
+
+
+def _dated(action: dict) -> dict:
+    """An action the demo means to be still ahead names its due day in days from the day the demo is
+    loaded (`due_in_days`), so it never falls overdue as the calendar moves on; the rest keep their dates."""
+    action = dict(action)
+    if "due_in_days" in action:
+        days = int(action.pop("due_in_days"))
+        action["due_date"] = (authorisations.today_london() + timedelta(days=days)).isoformat()
+    return action
