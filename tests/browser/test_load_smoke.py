@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.timeout(400)
 def test_two_sessions_for_ten_seconds_finish_without_errors_or_lost_writes(capsys):
-    report = load.run(sessions=2, seconds=10, solo_rounds=1)
+    report = load.run(sessions=2, seconds=10, solo_rounds=1, think=0)  # no pause: every kind is reached
 
     assert report.errors == []
     assert report.integrity.lost_writes == 0
