@@ -551,7 +551,7 @@ def _browser_processes() -> list[int]:
             continue
         try:
             cmdline = Path(entry.path, "cmdline").read_bytes()
-            pid, ancestor = int(entry.name), int(entry.name)
+            pid = ancestor = int(entry.name)
             while ancestor not in (me, 0, 1):
                 ancestor = int(Path(f"/proc/{ancestor}/stat").read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
