@@ -167,6 +167,30 @@ def test_import_of_observations_runs_the_rules(db, analyst):
     ]
 
 
+def test_an_import_stores_what_a_whole_recompute_of_the_case_finds(tmp_path):
+    """The import runs the rules on the rows it has just written, without reading them back: what
+    it stores must be exactly what the rules find when they read the whole case from the file."""
+    from bench import crossref_data
+    from workbench.db import transaction
+
+    plan = crossref_data.plan(600, 60)
+    case = crossref_data.load(plan, tmp_path, with_observations=False)
+    for data in plan.observation_csvs[:1]:
+        observations.import_csv(case.db, case.analyst, case.reference, data)
+    before = _findings_as_stored(case.db)
+    with transaction(case.db):
+        crossref.refresh(case.db, case.case_id)
+    assert len(before) > 100  # every rule has rows to find
+    assert {row["rule"] for row in before} >= {"age_against_date_of_birth", "school_name", "account_of_known_person"}
+    assert _findings_as_stored(case.db) == before
+
+
+def _findings_as_stored(db) -> list[dict]:
+    """Every finding but its row id and when it was computed, in a fixed order."""
+    rows = db.query("SELECT * FROM rule_findings")
+    return sorted(({k: v for k, v in row.items() if k not in ("id", "computed_at")} for row in rows), key=repr)
+
+
 def test_a_vulnerability_fact_heightens_concern_and_is_marked_special_category(db, analyst, observation_input):
     _fact(db, analyst, attribute="mental_health", value="Anorexia nervosa", source_agency="health")
     group = observation_input(

@@ -14,6 +14,7 @@ from workbench.timeutil import (
     LATEST_YEAR,
     LONDON,
     PartialTime,
+    days_before,
     format_local,
     from_iso_utc,
     is_after,
@@ -277,3 +278,23 @@ def test_to_iso_utc_writes_what_strftime_writes(moment, zone):
     """The fast formatting is the stored form exactly: zero-padded, seconds, no fraction, Z."""
     aware = moment.replace(tzinfo=zone or LONDON)
     assert to_iso_utc(moment.replace(tzinfo=zone)) == aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+
+@pytest.mark.parametrize(
+    ("at", "days", "expected"),
+    [
+        ("2026-03-29T00:30:00Z", 28, "2026-03-01T00:30:00Z"),  # across the clocks going forward: UTC has none
+        ("2024-03-28T23:59:59Z", 28, "2024-02-29T23:59:59Z"),  # a leap day
+        ("2026-01-10T08:00:00Z", 28, "2025-12-13T08:00:00Z"),  # into the year before
+        ("2026-06-01T12:00:00Z", 0, "2026-06-01T12:00:00Z"),
+    ],
+)
+def test_days_before_moves_only_the_date_of_a_stored_time(at, days, expected):
+    assert days_before(at, days) == expected
+
+
+@given(st.datetimes(min_value=datetime(1901, 1, 1), max_value=datetime(2199, 12, 31)), st.integers(0, 400))
+def test_days_before_is_the_time_that_many_days_earlier(moment, days):
+    at = to_iso_utc(moment.replace(tzinfo=UTC))
+    assert days_before(at, days) == to_iso_utc(from_iso_utc(at) - timedelta(days=days))

@@ -15,6 +15,7 @@ import pytest
 from tests.conftest import CASE
 from workbench import access, cases, observations, people, viewing
 from workbench.config import Settings, ViewingPolicy
+from workbench.db import migrate
 from workbench.errors import ConfigurationError, NotFound, PermissionDenied, ValidationError
 
 HANDLE = "@starlight.fiction"
@@ -113,6 +114,38 @@ def test_a_retracted_observation_is_no_view(db, analyst, account, observation_in
     with pytest.raises(ValidationError) as refused:
         _log(db, analyst)  # the fourth
     assert set(refused.value.errors) == {"authorisation_reference"}
+
+
+def _observation_views(db) -> list[tuple]:
+    return db.execute(
+        "SELECT o.code, a.code, w.viewed_at FROM observation_views w JOIN observations o ON o.id = w.observation_id"
+        " LEFT JOIN accounts a ON a.id = w.account_id ORDER BY o.code"
+    ).fetchall()
+
+
+def test_the_views_kept_by_the_triggers_are_what_migrating_an_older_file_derives(
+    db, analyst, account, observation_input
+):
+    """observation_views is kept by triggers as versions are added; a file made before it (schema
+    14) gets it from the versions already there. Both must give the same views."""
+    first, amended, retracted, none = (
+        _observe(db, analyst, observation_input, at) for at in ("2025-03-14 10:30", _ago(days=2), _ago(days=1), AT)
+    )
+    observations.amend(db, analyst, CASE, amended, observation_input(account="AC-0002"), "it was the TikTok account")
+    observations.retract(db, analyst, CASE, retracted, "recorded against the wrong child")
+    observations.amend(db, analyst, CASE, none, observation_input(account=""), "it named no account")
+    kept = _observation_views(db)
+    assert [(code, whose) for code, whose, _ in kept] == [
+        (first, "AC-0001"), (amended, "AC-0002"), (retracted, None), (none, None)
+    ]  # fmt: skip
+    assert kept[0][2] == "2025-03-14T10:30:00Z"  # when first seen, not when amended
+    with db.conn:
+        db.execute("DROP TRIGGER observation_views_first")
+        db.execute("DROP TRIGGER observation_views_later")
+        db.execute("DROP TABLE observation_views")
+        db.execute("PRAGMA user_version = 14")
+    assert migrate(db) == ["0015_observation_views.sql"]
+    assert _observation_views(db) == kept
 
 
 def test_other_accounts_and_other_cases_are_not_counted(db, analyst, account, observation_input):

@@ -38,12 +38,22 @@ COLUMNS = [
 # --- what the rules find -------------------------------------------------------------------------
 
 
-def refresh(db: sqlite_utils.Database, case_id: int, observation_ids: list[int] | None = None) -> int:
+def refresh(
+    db: sqlite_utils.Database,
+    case_id: int,
+    observation_ids: list[int] | None = None,
+    *,
+    current: list[dict] | None = None,
+) -> int:
     """Recompute what the rules find, for some observations or (None) the whole case. Call inside
-    the transaction that changed them; the caller has authorized. Returns the findings stored."""
+    the transaction that changed them; the caller has authorized. Returns the findings stored.
+    A caller that holds the observations' current versions (an import, which has just written
+    them) passes them as `current`, rows as CURRENT_OBSERVATIONS_SQL gives, to save reading them back."""
     catalog = load_catalog()
     topics = veracity.Topics.from_catalog(catalog)
-    claims = _claims(db, case_id, catalog, topics, observation_ids)
+    if current is None:
+        current = _current_observations(db, case_id, observation_ids)
+    claims = _claims(current, catalog, topics)
     results = veracity.evaluate(claims, _facts(db, case_id, catalog, topics))
     with transaction(db):
         if observation_ids is None:
@@ -61,6 +71,7 @@ def refresh(db: sqlite_utils.Database, case_id: int, observation_ids: list[int] 
                     (case_id, *chunk),
                 )
         now = now_utc()
+        labels_json: dict[tuple[str, ...], str] = {}  # a handful of label sets, thousands of findings
         db.conn.executemany(
             """INSERT INTO rule_findings (case_id, observation_id, observation_version, fact_id, fact_version,
                    account_id, person_id, rule, relation, labels, claim_field, claim_value, detail, score,
@@ -77,7 +88,8 @@ def refresh(db: sqlite_utils.Database, case_id: int, observation_ids: list[int] 
                     r.fact.person_id,
                     r.finding.rule,
                     r.finding.relation,
-                    json.dumps(list(r.finding.labels)),
+                    labels_json.get(r.finding.labels)
+                    or labels_json.setdefault(r.finding.labels, json.dumps(list(r.finding.labels))),
                     r.claim.field,
                     r.claim.text,
                     r.finding.detail,
@@ -92,15 +104,25 @@ def refresh(db: sqlite_utils.Database, case_id: int, observation_ids: list[int] 
 
 
 def refresh_observations(db: sqlite_utils.Database, case_id: int, codes: list[str]) -> int:
-    ids = [
-        row["id"]
-        for chunk in _chunks(codes, 500)
-        for row in db.query(
-            f"SELECT id FROM observations WHERE case_id = ? AND code IN ({','.join('?' * len(chunk))})",  # noqa: S608
-            (case_id, *chunk),
-        )
+    return refresh(db, case_id, list(_ids_of(db, case_id, codes).values()))
+
+
+def refresh_recorded(db: sqlite_utils.Database, case_id: int, recorded: dict[str, dict]) -> int:
+    """`refresh` for observations just recorded, by code, from the version-1 values that were written."""
+    ids = _ids_of(db, case_id, list(recorded))
+    current = [
+        {**values, "id": ids[code], "code": code, "version": 1, "retracted": 0} for code, values in recorded.items()
     ]
-    return refresh(db, case_id, ids)
+    return refresh(db, case_id, list(ids.values()), current=current)
+
+
+def _ids_of(db: sqlite_utils.Database, case_id: int, codes: list[str]) -> dict[str, int]:
+    return dict(
+        db.execute(
+            "SELECT code, id FROM observations WHERE case_id = ? AND code IN (SELECT value FROM json_each(?))",
+            (case_id, json.dumps(codes)),
+        ).fetchall()
+    )
 
 
 def _chunks(items: list, size: int) -> list[list]:
@@ -137,14 +159,17 @@ KNOWN_ACCOUNTS_SQL = """
     FROM accounts a JOIN people p ON p.id = a.person_id WHERE a.case_id = ? ORDER BY a.id"""
 
 
-def _claims(
-    db, case_id: int, catalog: Catalog, topics: veracity.Topics, observation_ids: list[int] | None
-) -> list[Claim]:
+def _current_observations(db, case_id: int, observation_ids: list[int] | None) -> list[dict]:
     some = observation_ids is not None
-    rows = db.query(
-        CURRENT_OBSERVATIONS_SQL.format("AND o.id IN (SELECT value FROM json_each(?))" if some else ""),
-        (case_id, json.dumps(observation_ids)) if some else (case_id,),
+    return list(
+        db.query(
+            CURRENT_OBSERVATIONS_SQL.format("AND o.id IN (SELECT value FROM json_each(?))" if some else ""),
+            (case_id, json.dumps(observation_ids)) if some else (case_id,),
+        )
     )
+
+
+def _claims(rows: list[dict], catalog: Catalog, topics: veracity.Topics) -> list[Claim]:
     claims = []
     for row in rows:
         if row["retracted"]:
@@ -635,7 +660,7 @@ def review(db: sqlite_utils.Database, actor: Actor, reference: str) -> Review:
         columns=["code", "person", "handle"],
     )
     single = {c.value for c in catalog.choices("fact_attributes") if c.extra.get("single_valued")}
-    claims = _claims(db, access.case_id, catalog, veracity.Topics.from_catalog(catalog), None)
+    claims = _claims(_current_observations(db, access.case_id, None), catalog, veracity.Topics.from_catalog(catalog))
     person_codes = dict(zip(observations["code"], observations["person"], strict=True))
     claim_frame = pd.DataFrame(
         [(c.observation, person_codes.get(c.observation, ""), c.field, c.title, c.text) for c in claims],

@@ -8,9 +8,8 @@ retracting adds a version marked retracted, with the reason. The current version
 from __future__ import annotations
 
 import json
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left
 from dataclasses import dataclass, field
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -25,13 +24,12 @@ from workbench.people import AccountIndex, person_id_for, subject_id
 from workbench.schemas import Catalog, grade_text, load_catalog
 from workbench.timeutil import (
     PartialTime,
+    days_before,
     format_local,
-    from_iso_utc,
     is_after,
     now_utc,
     parse_instant,
     parse_partial,
-    to_iso_utc,
 )
 from workbench.versioned import VersionedTable
 
@@ -50,6 +48,9 @@ OBSERVATIONS = VersionedTable(
     "observation", "observations", "observation_versions", "observation_id", "OBS", _VERSION_COLUMNS
 )
 MAX_SUMMARY = 1000
+_INPUT_FIELD_SET = frozenset(INPUT_FIELDS)
+# json.dumps builds an encoder per call when given options; an import encodes every row's details.
+_DETAILS_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 
 
 def default_grading_scheme() -> str:
@@ -260,7 +261,7 @@ def import_csv(
             if not clean_rows[i]["repeat_viewing_reference"]
         ]
         codes = OBSERVATIONS.insert_many(db, actor, access.case_id, clean_rows)
-        crossref.refresh_observations(db, access.case_id, codes)
+        crossref.refresh_recorded(db, access.case_id, dict(zip(codes, clean_rows, strict=True)))
         audit.record(
             db,
             actor.username,
@@ -428,10 +429,8 @@ def normalise(
     if kind and "indicator" in clean:
         check(
             "details",
-            lambda: json.dumps(
-                catalog.validate_details(kind.name, clean["indicator"], _details(given.get("details"))),
-                sort_keys=True,
-                ensure_ascii=False,
+            lambda: _DETAILS_JSON.encode(
+                catalog.validate_details(kind.name, clean["indicator"], _details(given.get("details")))
             ),
         )
     check("url", lambda: fields.web_url(given.get("url")))
@@ -484,7 +483,7 @@ def normalise(
             repeated = viewing.repeated_viewing(db, case_id, clean["account_id"], clean["observed_at"])
             if repeated:
                 errors["repeat_viewing_reference"] = "is required: " + repeated.warning
-    unknown = sorted(set(given) - set(INPUT_FIELDS))
+    unknown = sorted(given.keys() - _INPUT_FIELD_SET)
     if unknown:
         errors[unknown[0]] = "is not an observation field"
     if errors:
@@ -515,25 +514,21 @@ def _past_viewing_limit(db, case_id: int, clean_rows: list[dict]) -> list[int]:
     views already recorded and the file's own rows seen earlier (each row as `viewing.repeated_viewing`
     would judge it, had the rows been recorded one by one in the order they were seen)."""
     policy = ViewingPolicy.from_env()
-    period = timedelta(days=policy.period_days)
     rows_of: dict[int, list[int]] = {}
     for index, clean in enumerate(clean_rows):
         if clean["account_id"] is not None:
             rows_of.setdefault(clean["account_id"], []).append(index)
-    over = []
-    if not rows_of:
-        return over
-    earliest = min(clean_rows[i]["observed_at"] for indexes in rows_of.values() for i in indexes)
-    viewed = viewing.view_times(db, case_id, since=to_iso_utc(from_iso_utc(earliest) - period))
+    judged = []  # (row, its window, the file's views of the account in it up to and with this row)
     for account_id, indexes in rows_of.items():
-        times = list(viewed.get(account_id, []))
-        for index in sorted(indexes, key=lambda i: clean_rows[i]["observed_at"]):
-            at = clean_rows[index]["observed_at"]
-            insort(times, at)
-            since = to_iso_utc(from_iso_utc(at) - period)
-            if bisect_right(times, at) - bisect_left(times, since) > policy.limit:
-                over.append(index)
-    return sorted(over)
+        indexes.sort(key=lambda i: clean_rows[i]["observed_at"])
+        times = [clean_rows[i]["observed_at"] for i in indexes]  # the file's views of the account, in order
+        for seen, (index, at) in enumerate(zip(indexes, times, strict=True), start=1):
+            since = days_before(at, policy.period_days)
+            judged.append((index, (account_id, since, at), seen - bisect_left(times, since, 0, seen)))
+    recorded = viewing.count_views(db, case_id, [window for _, window, _ in judged])
+    return sorted(
+        index for (index, _, in_file), stored in zip(judged, recorded, strict=True) if stored + in_file > policy.limit
+    )
 
 
 def _check_times(clean: dict, errors: dict, now: str) -> None:

@@ -100,8 +100,7 @@ class Fact:
         return f"{self.code}{reference}"
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):  # one per rule finding, thousands in a refresh (as Claim)
     rule: str
     relation: str
     detail: str
@@ -120,8 +119,7 @@ class Rule:
     key: Callable[[str], str] | None = None  # for any_person rules: facts and claims meet on this key
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     claim: Claim
     fact: Fact
     finding: Finding
@@ -411,11 +409,14 @@ def evaluate(claims: Iterable[Claim], facts: Iterable[Fact], rules: tuple[Rule, 
             by_person[(fact.person_id, VULNERABILITY)].append(fact)
     by_key = {rule.name: _index(facts, rule) for rule in rules if rule.any_person and rule.key is not None}
     results, seen = [], set()
+    applies: dict[tuple[str, ...], list[tuple[Rule, frozenset[str]]]] = {}  # claims share few attribute tuples
     for claim in claims:
-        for rule in rules:
-            wanted = rule.attributes.intersection(claim.attributes)
-            if not wanted:
-                continue
+        meets = applies.get(claim.attributes)
+        if meets is None:
+            meets = applies[claim.attributes] = [
+                (rule, wanted) for rule in rules if (wanted := rule.attributes.intersection(claim.attributes))
+            ]
+        for rule, wanted in meets:
             if rule.any_person:
                 candidates = (
                     by_key[rule.name].get(rule.key(claim.text), [])

@@ -12,13 +12,15 @@ An observation counts as a view when its current version is not retracted and na
 (the current version's account: an amendment corrects which account it was). It was a view when it
 was first recorded as seen and by whom: version 1's `observed_at` (an instant, ISO UTC) and
 `recorded_by`. A later version's `observed_at` may be the time of the amendment (an amendment given
-no `observed_at` takes now), so it is not taken.
+no `observed_at` takes now), so it is not taken. Migration 0015's triggers keep that in
+`observation_views` as versions are added; the queries here read it.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pandas as pd
 import sqlite_utils
@@ -29,7 +31,7 @@ from workbench.config import ViewingPolicy
 from workbench.db import next_code, query_one, transaction
 from workbench.errors import NotFound, ValidationError
 from workbench.people import account_id_for
-from workbench.timeutil import format_local, from_iso_utc, is_after, now_utc, parse_instant, to_iso_utc
+from workbench.timeutil import days_before, format_local, is_after, now_utc, parse_instant, to_iso_utc
 
 SOURCES = {"view": "logged view", "observation": "observation"}
 VIEW_COLUMNS = [
@@ -87,15 +89,14 @@ def views_of(db: sqlite_utils.Database, case_id: int, account_id: int) -> pd.Dat
     return _views(db, case_id, account_id)
 
 
-def view_times(db: sqlite_utils.Database, case_id: int, since: str = "") -> dict[int, list[str]]:
-    """When each account of the case was viewed (ISO UTC, sorted), by account id, from `since` on:
-    one read for an import that judges many rows."""
-    times: dict[int, list[str]] = {}
-    for account_id, viewed_at in db.execute(_VIEW_TIMES, {"case_id": case_id, "since": since}):
-        times.setdefault(account_id, []).append(viewed_at)
-    for viewed in times.values():
-        viewed.sort()
-    return times
+def count_views(db: sqlite_utils.Database, case_id: int, windows: list[tuple[int, str, str]]) -> list[int]:
+    """For each (account_id, since, until), the views recorded of the account with since <= viewed_at
+    <= until (ISO UTC text, which sorts as time does). Two index reads a window, whatever the size of
+    the case, and one statement for them all (an import has a window a row)."""
+    if not windows:
+        return []
+    rows = db.execute(_COUNT, {"case_id": case_id, "windows": json.dumps(windows)}).fetchall()
+    return [row[0] for row in rows]
 
 
 def repeated_viewing(
@@ -112,13 +113,14 @@ def repeated_viewing(
     not; otherwise what to warn about. The limit and period are the settings unless `policy`."""
     policy = policy or ViewingPolicy.from_env()
     at = to_iso_utc(at) if isinstance(at, datetime) else str(at)
-    since = to_iso_utc(from_iso_utc(at) - timedelta(days=policy.period_days))
+    since = days_before(at, policy.period_days)
     account = query_one(
         db, "SELECT code, platform, handle FROM accounts WHERE id = ? AND case_id = ?", (account_id, case_id)
     )
     if account is None:
         raise NotFound("Account not found.")
-    count = _count(db, case_id, account_id, since, at) + adding
+    [count] = count_views(db, case_id, [(account_id, since, at)])
+    count += adding
     if count <= policy.limit:
         return None
     warning = (
@@ -216,7 +218,7 @@ def viewing_log(db: sqlite_utils.Database, actor: Actor, reference: str) -> View
     access = authorize(db, actor, Right.VIEW, reference)
     policy = ViewingPolicy.from_env()
     until = now_utc()
-    since = to_iso_utc(from_iso_utc(until) - timedelta(days=policy.period_days))
+    since = days_before(until, policy.period_days)
     views = _views(db, access.case_id)
     rows = db.query(
         """SELECT a.code AS account, a.platform, a.handle, p.code AS person, p.name AS whose
@@ -257,42 +259,37 @@ def viewing_log(db: sqlite_utils.Database, actor: Actor, reference: str) -> View
 
 # --- storage -------------------------------------------------------------------------------------
 
-# Each observation's current version (for its account and whether it stands) beside its version 1
-# (when it was seen and by whom).
-_OBSERVED_ACCOUNTS = """
-    FROM observations o
-    JOIN observation_versions cur ON cur.observation_id = o.id
-         AND cur.version = (SELECT MAX(version) FROM observation_versions WHERE observation_id = o.id)
-    JOIN observation_versions v1 ON v1.observation_id = o.id AND v1.version = 1
-    WHERE o.case_id = :case_id AND cur.retracted = 0 AND cur.account_id IS NOT NULL
-"""
-_OBSERVATION_VIEWS = f"""
-    SELECT v1.observed_at AS viewed_at, cur.account_id, 'observation' AS source, o.code,
+# Which observations are views, of which account and when, is kept in observation_views by the
+# triggers of migration 0015 (the one place that defines it); the current version gives the note and
+# any reference, version 1 who saw it.
+_OBSERVATION_VIEWS = """
+    SELECT w.viewed_at, w.account_id, 'observation' AS source, o.code,
            v1.recorded_by AS user_id, cur.summary AS note,
            CASE WHEN cur.repeat_viewing_reference <> '' THEN cur.repeat_viewing_reference
                 ELSE v1.repeat_viewing_reference END AS authorisation_reference
-    {_OBSERVED_ACCOUNTS}
-"""  # noqa: S608
+    FROM observation_views w
+    JOIN observations o ON o.id = w.observation_id
+    JOIN observation_versions cur ON cur.observation_id = o.id
+         AND cur.version = (SELECT MAX(version) FROM observation_versions WHERE observation_id = o.id)
+    JOIN observation_versions v1 ON v1.observation_id = o.id AND v1.version = 1
+    WHERE w.case_id = :case_id AND w.account_id IS NOT NULL
+"""
 _LOGGED_VIEWS = """
     SELECT viewed_at, account_id, 'view' AS source, code, viewed_by AS user_id, note, authorisation_reference
     FROM account_views WHERE case_id = :case_id
 """
-# Just the two columns an import's count needs: about a third less time than selecting them from the union above.
-_VIEW_TIMES = f"""
-    SELECT cur.account_id, v1.observed_at {_OBSERVED_ACCOUNTS} AND v1.observed_at >= :since
-    UNION ALL
-    SELECT account_id, viewed_at FROM account_views WHERE case_id = :case_id AND viewed_at >= :since
-"""  # noqa: S608
-
-
-def _count(db: sqlite_utils.Database, case_id: int, account_id: int, since: str, until: str) -> int:
-    """Views of the account with since <= viewed_at <= until (ISO UTC text: it sorts as time does)."""
-    row = db.execute(
-        f"""SELECT COUNT(*) FROM ({_OBSERVATION_VIEWS} UNION ALL {_LOGGED_VIEWS})
-            WHERE account_id = :account_id AND viewed_at >= :since AND viewed_at <= :until""",  # noqa: S608
-        {"case_id": case_id, "account_id": account_id, "since": since, "until": until},
-    ).fetchone()
-    return row[0]
+# Both tables have an index on (case_id, account_id, viewed_at): each count reads only its period's
+# rows, and a file's windows are counted in one statement.
+_COUNT = """
+    WITH windows AS (
+        SELECT key, value ->> 0 AS account_id, value ->> 1 AS since, value ->> 2 AS until FROM json_each(:windows)
+    )
+    SELECT (SELECT COUNT(*) FROM observation_views o WHERE o.case_id = :case_id AND o.account_id = w.account_id
+                AND o.viewed_at BETWEEN w.since AND w.until)
+         + (SELECT COUNT(*) FROM account_views a WHERE a.case_id = :case_id AND a.account_id = w.account_id
+                AND a.viewed_at BETWEEN w.since AND w.until)
+    FROM windows w ORDER BY w.key
+"""
 
 
 def _views(db: sqlite_utils.Database, case_id: int, account_id: int | None = None) -> pd.DataFrame:
