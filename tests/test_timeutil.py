@@ -18,6 +18,8 @@ from workbench.timeutil import (
     format_local,
     from_iso_utc,
     is_after,
+    local,
+    london_day,
     now_utc,
     parse_instant,
     parse_partial,
@@ -298,3 +300,74 @@ def test_days_before_moves_only_the_date_of_a_stored_time(at, days, expected):
 def test_days_before_is_the_time_that_many_days_earlier(moment, days):
     at = to_iso_utc(moment.replace(tzinfo=UTC))
     assert days_before(at, days) == to_iso_utc(from_iso_utc(at) - timedelta(days=days))
+
+
+# --- London's clock changes, which the fast conversions rely on ------------------------------------
+
+
+def _london_clock_changes(first_year: int, last_year: int) -> list[tuple[int, timedelta, timedelta]]:
+    """Each change of London's offset from UTC: the first second (a Unix time) of the new offset,
+    the old offset and the new. Found from one noon to the next, then to the second by halving."""
+
+    def offset(second: int) -> timedelta:
+        return datetime.fromtimestamp(second, UTC).astimezone(LONDON).utcoffset()
+
+    changes = []
+    noon = int(datetime(first_year, 1, 1, 12, tzinfo=UTC).timestamp())
+    end = int(datetime(last_year, 12, 31, 12, tzinfo=UTC).timestamp())
+    before = offset(noon)
+    while noon < end:
+        following = noon + 86_400
+        after = offset(following)
+        if after != before:
+            low, high = noon, following  # low has the old offset, high the new
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if offset(middle) == before else (low, middle)
+            changes.append((high, before, after))
+            before = after
+        noon = following
+    return changes
+
+
+def test_london_clocks_only_ever_changed_on_the_hour_by_whole_hours():
+    """What _london_offset and london_day assume, held over every change from 1900 to 2200: a
+    wall-clock hour has one offset, and a UTC hour falls on one London day."""
+    changes = _london_clock_changes(EARLIEST_YEAR, LATEST_YEAR)
+    assert len(changes) > 2 * (LATEST_YEAR - 2000)  # twice a year for two centuries at least: the scan works
+    for second, before, after in changes:
+        assert second % 3600 == 0, datetime.fromtimestamp(second, UTC)
+        assert before % timedelta(hours=1) == after % timedelta(hours=1) == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("wall", "expected"),
+    [
+        (datetime(2026, 3, 29, 0, 59), "2026-03-29T00:59:00Z"),
+        (datetime(2026, 3, 29, 1, 30), "2026-03-29T01:30:00Z"),  # the hour the clocks skip, read as GMT
+        (datetime(2026, 3, 29, 2, 0), "2026-03-29T01:00:00Z"),
+        (datetime(2026, 10, 25, 1, 30), "2026-10-25T00:30:00Z"),  # the repeated hour: the first, BST
+        (datetime(2026, 10, 25, 1, 30, fold=1), "2026-10-25T01:30:00Z"),  # and the second, GMT
+        (datetime(1968, 12, 1, 12, 0), "1968-12-01T11:00:00Z"),  # British Standard Time, a winter at +1
+        (datetime(1944, 6, 6, 12, 0), "1944-06-06T10:00:00Z"),  # double summer time, +2
+    ],
+)
+def test_to_iso_utc_reads_a_wall_clock_time_as_london_did(wall, expected):
+    assert to_iso_utc(wall) == expected
+
+
+@given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 12, 31)))
+def test_london_day_is_the_date_in_london(moment):
+    at = to_iso_utc(moment.replace(tzinfo=UTC))
+    assert london_day(at) == local(at).date()
+
+
+@given(
+    st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31)),
+    st.integers(-600, 600),
+    st.sampled_from([timedelta(0), timedelta(minutes=5), timedelta(hours=1)]),
+)
+def test_is_after_judges_stored_times_as_the_times_they_are(moment, seconds, slack):
+    earlier = to_iso_utc(moment.replace(tzinfo=UTC))
+    later = to_iso_utc(moment.replace(tzinfo=UTC) + timedelta(seconds=seconds))
+    assert is_after(later, earlier, slack) == (from_iso_utc(later) > from_iso_utc(earlier) + slack)

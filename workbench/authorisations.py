@@ -28,7 +28,7 @@ from workbench.db import transaction
 from workbench.errors import ValidationError
 from workbench.people import account_id_for
 from workbench.schemas import load_catalog
-from workbench.timeutil import LONDON, from_iso_utc, now_utc
+from workbench.timeutil import LONDON, from_iso_utc, london_day, now_utc
 from workbench.versioned import VersionedTable
 
 INPUT_FIELDS = (
@@ -204,7 +204,7 @@ def case_coverage(db: sqlite_utils.Database, case_id: int) -> Coverage:
 
 def seen_day(observed_at: str) -> str:
     """The day in London an observation was seen (its observed_at, ISO UTC)."""
-    return from_iso_utc(observed_at).astimezone(LONDON).date().isoformat()
+    return london_day(observed_at).isoformat()
 
 
 def unauthorised(db: sqlite_utils.Database, case_id: int, observations: pd.DataFrame) -> pd.Series:

@@ -365,11 +365,30 @@ def for_display(
 # --- checking input ------------------------------------------------------------------------------
 
 
+# The fields a vocabulary decides, and the flag, in groups that are checked together (an indicator
+# is one of its kind's; grades are of their scheme). A file gives few combinations within each
+# group, so an import checks each combination once (CaseLookups.coded) rather than once a row.
+_WHAT_FIELDS = ("kind", "indicator", "five_c")
+_GRADE_FIELDS = ("grading_scheme", "source_grade", "information_grade", "handling_code")
+_FLAG_FIELDS = ("visibility", "source_type", "immediate_risk")
+# The order in which a refused row's fields are named: the order of the form.
+_ERROR_ORDER = {
+    name: rank
+    for rank, name in enumerate(
+        """kind indicator five_c summary details url account person visibility source_type observed_at occurred_at
+        grading_scheme source_grade information_grade handling_code immediate_risk unauthorised_reason
+        repeat_viewing_reference""".split()
+    )
+}
+_MEMO_LIMIT = 4096  # distinct combinations remembered per import: a hostile file cannot grow it further
+
+
 @dataclass
 class CaseLookups:
     """What checking an observation reads of its case and the settings, read once: for an import,
     once for the whole file rather than per row. The accounts, the subject, the research
-    authorisations' coverage, the default grading scheme and the moment it began."""
+    authorisations' coverage, the default grading scheme and the moment it began; and, as the
+    rows are checked, each combination of coded values and each person named, with its answer."""
 
     db: sqlite_utils.Database
     case_id: int
@@ -379,6 +398,8 @@ class CaseLookups:
     grading_scheme: str
     now: str
     _subject: int | None = None
+    _coded: dict[tuple, tuple[dict, dict]] = field(default_factory=dict)
+    _people: dict[str, tuple[int | None, str]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, db: sqlite_utils.Database, case_id: int) -> CaseLookups:
@@ -395,6 +416,76 @@ class CaseLookups:
         if self._subject is None:
             self._subject = subject_id(self.db, self.case_id)
         return self._subject
+
+    def person(self, wanted) -> int:
+        """`person_id_for`, remembered: an import names the same few people on many rows."""
+        if not isinstance(wanted, str):
+            return person_id_for(self.db, self.case_id, wanted)
+        found = self._people.get(wanted)
+        if found is None:
+            try:
+                found = (person_id_for(self.db, self.case_id, wanted), "")
+            except ValueError as e:
+                found = (None, str(e))
+            if len(self._people) < _MEMO_LIMIT:
+                self._people[wanted] = found
+        person_id, refused = found
+        if refused:
+            raise ValueError(refused)
+        return person_id
+
+    def coded(self, given: dict) -> tuple[dict, dict]:
+        """The clean coded values and the errors among them, each a new dict the caller may change."""
+        clean, errors = {}, {}
+        for names, checks in _CODED_GROUPS:
+            key = (checks, *(given.get(name, "") for name in names))
+            try:
+                found = self._coded.get(key)
+            except TypeError:  # a value that cannot be a key (a list from a caller): checked, not remembered
+                found = key = None
+            if found is None:
+                found = checks(self.catalog, given, self.grading_scheme)
+                if key is not None and len(self._coded) < _MEMO_LIMIT:
+                    self._coded[key] = found
+            clean.update(found[0])
+            errors.update(found[1])
+        return clean, errors
+
+
+def _what_checks(catalog: Catalog, given: dict, _default_scheme: str) -> tuple[dict, dict]:
+    check = fields.Checks()
+    clean = check.clean
+    check("kind", lambda: catalog.kind_vocabulary(given.get("kind")))
+    kind = catalog.kinds.get(clean.get("kind"))
+    if kind:
+        check("indicator", lambda: kind.indicator_vocabulary(given.get("indicator")))
+    if given.get("five_c"):
+        check("five_c", lambda: catalog.vocabulary("five_cs")(given["five_c"]))
+    elif kind and "indicator" in clean:
+        clean["five_c"] = kind.five_c_for(clean["indicator"])
+    return clean, check.errors
+
+
+def _grade_checks(catalog: Catalog, given: dict, default_scheme: str) -> tuple[dict, dict]:
+    check = fields.Checks()
+    check("grading_scheme", lambda: fields.choice(given.get("grading_scheme") or default_scheme, catalog.gradings))
+    scheme = catalog.gradings.get(check.clean.get("grading_scheme"))
+    if scheme:
+        check("source_grade", lambda: scheme.source_vocabulary(given.get("source_grade")))
+        check("information_grade", lambda: scheme.information_vocabulary(given.get("information_grade")))
+    check("handling_code", lambda: catalog.handling_vocabulary(given.get("handling_code")))
+    return check.clean, check.errors
+
+
+def _flag_checks(catalog: Catalog, given: dict, _default_scheme: str) -> tuple[dict, dict]:
+    check = fields.Checks()
+    check("visibility", lambda: catalog.vocabulary("visibility")(given.get("visibility") or "public"))
+    check("source_type", lambda: catalog.vocabulary("source_types")(given.get("source_type")))
+    check("immediate_risk", lambda: int(fields.boolean(given.get("immediate_risk"))))
+    return check.clean, check.errors
+
+
+_CODED_GROUPS = ((_WHAT_FIELDS, _what_checks), (_GRADE_FIELDS, _grade_checks), (_FLAG_FIELDS, _flag_checks))
 
 
 def normalise(
@@ -415,16 +506,10 @@ def normalise(
     catalog = lookups.catalog
     given = {k: ("" if v is None else v) for k, v in (given or {}).items()}
     check = fields.Checks()
+    check.clean, check.errors = lookups.coded(given)
     clean, errors = check.clean, check.errors
 
-    check("kind", lambda: catalog.kind_vocabulary(given.get("kind")))
     kind = catalog.kinds.get(clean.get("kind"))
-    if kind:
-        check("indicator", lambda: kind.indicator_vocabulary(given.get("indicator")))
-    if given.get("five_c"):
-        check("five_c", lambda: catalog.vocabulary("five_cs")(given["five_c"]))
-    elif kind and "indicator" in clean:
-        clean["five_c"] = kind.five_c_for(clean["indicator"])
     check("summary", lambda: fields.text(given.get("summary"), max_length=MAX_SUMMARY))
     if kind and "indicator" in clean:
         check(
@@ -443,13 +528,11 @@ def normalise(
     else:
         clean["account_id"] = None
     if str(given.get("person", "")).strip():
-        check("person_id", lambda: person_id_for(db, case_id, given["person"]))
+        check("person_id", lambda: lookups.person(given["person"]))
         if "person_id" in errors:
             errors["person"] = errors.pop("person_id")
     else:
         clean["person_id"] = lookups.person_of(clean.get("account_id"))
-    check("visibility", lambda: catalog.vocabulary("visibility")(given.get("visibility") or "public"))
-    check("source_type", lambda: catalog.vocabulary("source_types")(given.get("source_type")))
     check("observed_at", lambda: parse_instant(given["observed_at"]) if given.get("observed_at") else lookups.now)
     check(
         "occurred",
@@ -461,16 +544,6 @@ def normalise(
     )
     if "occurred" in errors:
         errors["occurred_at"] = errors.pop("occurred")
-    check(
-        "grading_scheme",
-        lambda: fields.choice(given.get("grading_scheme") or lookups.grading_scheme, catalog.gradings),
-    )
-    scheme = catalog.gradings.get(clean.get("grading_scheme"))
-    if scheme:
-        check("source_grade", lambda: scheme.source_vocabulary(given.get("source_grade")))
-        check("information_grade", lambda: scheme.information_vocabulary(given.get("information_grade")))
-    check("handling_code", lambda: catalog.handling_vocabulary(given.get("handling_code")))
-    check("immediate_risk", lambda: int(fields.boolean(given.get("immediate_risk"))))
     check("unauthorised_reason", lambda: fields.text(given.get("unauthorised_reason"), required=False, max_length=2000))
     check(
         "repeat_viewing_reference",
@@ -487,7 +560,10 @@ def normalise(
     if unknown:
         errors[unknown[0]] = "is not an observation field"
     if errors:
-        raise ValidationError(errors)
+        last = len(_ERROR_ORDER)
+        raise ValidationError(
+            dict(sorted(errors.items(), key=lambda item: _ERROR_ORDER.get(item[0].split(".", 1)[0], last)))
+        )
     occurred: PartialTime = clean.pop("occurred")
     clean["occurred_at"], clean["occurred_precision"] = occurred.at, occurred.precision
     clean["occurred_approximate"] = int(occurred.approximate)

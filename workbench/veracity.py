@@ -23,7 +23,7 @@ from typing import NamedTuple
 from rapidfuzz import fuzz
 
 from workbench.schemas import VULNERABILITY, Catalog, Kind
-from workbench.timeutil import local
+from workbench.timeutil import london_day
 
 CORROBORATES, CONTRADICTS, CONTEXT = "corroborates", "contradicts", "context"
 RELATES_TO, HEIGHTENS_CONCERN = "relates_to", "heightens_concern"
@@ -158,6 +158,7 @@ def _words(text: str, noise: frozenset[str] = frozenset()) -> str:
     return " ".join(word for word in plain(text).split() if word not in noise)
 
 
+@functools.lru_cache(maxsize=16384)  # a refresh holds the same stated names against the same facts many times
 def similarity(a: str, b: str, noise: frozenset[str] = frozenset()) -> float | None:
     """0-100, word order ignored (rapidfuzz's token set ratio); None when either side says nothing."""
     left, right = _words(a, noise), _words(b, noise)
@@ -187,7 +188,8 @@ class Topics:
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> Topics:
-        return cls({c.value: list(c.extra.get("keywords", [])) for c in catalog.choices("concern_topics")})
+        """One per set of keywords, kept: what it has found stays found from one refresh to the next."""
+        return _topics(tuple((c.value, tuple(c.extra.get("keywords", []))) for c in catalog.choices("concern_topics")))
 
     def of(self, *texts: str) -> frozenset[str]:
         found = self._seen.get(texts)
@@ -199,17 +201,30 @@ class Topics:
         return found
 
 
+@functools.lru_cache(maxsize=8)
+def _topics(keywords: tuple[tuple[str, tuple[str, ...]], ...]) -> Topics:
+    return Topics({topic: list(words) for topic, words in keywords})
+
+
 # --- time ----------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=16384)  # a refresh meets the same dates many times
 def claim_period(occurred_at: str | None, precision: str, approximate: bool, observed_at: str) -> tuple[Period, str]:
     """When a claim was made, as the span of days it may have been: occurred_at with its precision
     (widened by one step when approximate), else the day it was observed."""
     if not occurred_at or precision == "unknown":
-        day = local(observed_at).date()
-        return Period(day, day), ""
-    start = local(occurred_at).date()
+        return _day_period(london_day(observed_at)), ""
+    return _occurred_period(occurred_at, precision, approximate)
+
+
+@functools.lru_cache(maxsize=16384)
+def _day_period(day: date) -> Period:
+    return Period(day, day)
+
+
+@functools.lru_cache(maxsize=16384)  # a refresh meets the same dates many times
+def _occurred_period(occurred_at: str, precision: str, approximate: bool) -> tuple[Period, str]:
+    start = london_day(occurred_at)
     if precision == "year":
         period = Period(start, date(start.year, 12, 31))
         if approximate:
