@@ -196,7 +196,6 @@ def _rows_head(path: Path) -> str:
         return conn.execute("SELECT hash FROM audit_head").fetchone()[0]
 
 
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.audit_verify", description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=positive_int, default=DEFAULT_EVENTS, help="(default 1,000,000)")

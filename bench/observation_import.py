@@ -100,7 +100,6 @@ def run(count: int, repeat: int = DEFAULT_REPEAT, *, profile: bool = False) -> R
     )  # fmt: skip
 
 
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.observation_import", description=__doc__.splitlines()[0])
     parser.add_argument("--observations", type=positive_int, default=DEFAULT_OBSERVATIONS, help="(default 20,000)")

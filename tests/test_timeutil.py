@@ -282,7 +282,6 @@ def test_to_iso_utc_writes_what_strftime_writes(moment, zone):
     assert to_iso_utc(moment.replace(tzinfo=zone)) == aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-
 @pytest.mark.parametrize(
     ("at", "days", "expected"),
     [
