@@ -329,14 +329,13 @@ def _london_clock_changes(first_year: int, last_year: int) -> list[tuple[int, ti
     return changes
 
 
-def test_london_clocks_only_ever_changed_on_the_hour_by_whole_hours():
-    """What _london_offset and london_day assume, held over every change from 1900 to 2200: a
-    wall-clock hour has one offset, and a UTC hour falls on one London day."""
+def test_london_clocks_never_changed_twice_in_a_day():
+    """What to_iso_utc and london_day assume, held over every change from 1900 to 2200: a day whose
+    first and last seconds have one offset has it all day."""
     changes = _london_clock_changes(EARLIEST_YEAR, LATEST_YEAR)
     assert len(changes) > 2 * (LATEST_YEAR - 2000)  # twice a year for two centuries at least: the scan works
-    for second, before, after in changes:
-        assert second % 3600 == 0, datetime.fromtimestamp(second, UTC)
-        assert before % timedelta(hours=1) == after % timedelta(hours=1) == timedelta(0)
+    gaps = [later - earlier for (earlier, _, _), (later, _, _) in zip(changes, changes[1:], strict=False)]
+    assert min(gaps) > 2 * 86_400  # more than two days: no day, by London's clock or UTC's, holds two
 
 
 @pytest.mark.parametrize(
@@ -370,3 +369,16 @@ def test_is_after_judges_stored_times_as_the_times_they_are(moment, seconds, sla
     earlier = to_iso_utc(moment.replace(tzinfo=UTC))
     later = to_iso_utc(moment.replace(tzinfo=UTC) + timedelta(seconds=seconds))
     assert is_after(later, earlier, slack) == (from_iso_utc(later) > from_iso_utc(earlier) + slack)
+
+
+def test_the_fast_conversions_agree_with_zoneinfo_around_every_clock_change():
+    """Every 20 minutes of the day before each change from 1900 to 2200, the day of it and the day
+    after: London's wall clock to UTC, and UTC to London's day."""
+    for second, _, _ in _london_clock_changes(EARLIEST_YEAR, LATEST_YEAR):
+        day = datetime.fromtimestamp(second, UTC).date()
+        start = datetime.combine(day - timedelta(days=1), datetime.min.time())
+        for step in range(0, 3 * 24 * 60, 20):
+            wall = start + timedelta(minutes=step)
+            assert to_iso_utc(wall) == wall.replace(tzinfo=LONDON).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            at = wall.strftime("%Y-%m-%dT%H:%M:%SZ")  # the same figures read as UTC
+            assert london_day(at) == from_iso_utc(at).astimezone(LONDON).date(), at

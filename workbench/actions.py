@@ -67,6 +67,8 @@ def add_prompted(
     observation was seen (`seen_at`, ISO UTC), not after it was typed in: one recorded late is
     overdue at once, as it should be. For the recording function, which has authorized and holds
     the transaction. Returns their codes."""
+    if not kind.prompted_actions:  # most kinds call for none, and an import asks for every row
+        return []
     codes = []
     seen = from_iso_utc(seen_at).astimezone(LONDON).date()
     for prompted in kind.prompted_actions:

@@ -171,12 +171,13 @@ def _current_observations(db, case_id: int, observation_ids: list[int] | None) -
 
 def _claims(rows: list[dict], catalog: Catalog, topics: veracity.Topics) -> list[Claim]:
     claims = []
+    claiming = {
+        name for name, kind in catalog.kinds.items() if kind.claim_fields or any(i.concern for i in kind.indicators)
+    }
     for row in rows:
-        if row["retracted"]:
+        if row["retracted"] or row["kind"] not in claiming:
             continue
-        kind = catalog.kinds.get(row["kind"])
-        if kind is None or (not kind.claim_fields and not any(i.concern for i in kind.indicators)):
-            continue
+        kind = catalog.kinds[row["kind"]]
         when, note = veracity.claim_period(
             row["occurred_at"], row["occurred_precision"], bool(row["occurred_approximate"]), row["observed_at"]
         )

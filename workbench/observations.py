@@ -8,6 +8,7 @@ retracting adds a version marked retracted, with the reason. The current version
 from __future__ import annotations
 
 import json
+import operator
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -49,6 +50,7 @@ OBSERVATIONS = VersionedTable(
 )
 MAX_SUMMARY = 1000
 _INPUT_FIELD_SET = frozenset(INPUT_FIELDS)
+_version_values = operator.itemgetter(*_VERSION_COLUMNS)
 # json.dumps builds an encoder per call when given options; an import encodes every row's details.
 _DETAILS_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 
@@ -438,7 +440,7 @@ class CaseLookups:
         """The clean coded values and the errors among them, each a new dict the caller may change."""
         clean, errors = {}, {}
         for names, checks in _CODED_GROUPS:
-            key = (checks, *(given.get(name, "") for name in names))
+            key = (checks, *map(given.get, names))
             try:
                 found = self._coded.get(key)
             except TypeError:  # a value that cannot be a key (a list from a caller): checked, not remembered
@@ -504,50 +506,46 @@ def normalise(
     needs `repeat_viewing_reference`. An import passes the case's `lookups`, read once."""
     lookups = lookups or CaseLookups.read(db, case_id)
     catalog = lookups.catalog
-    given = {k: ("" if v is None else v) for k, v in (given or {}).items()}
+    given = given or {}
+    if None in given.values():  # a form's empty field; a file's cells are never None
+        given = {k: ("" if v is None else v) for k, v in given.items()}
     check = fields.Checks()
     check.clean, check.errors = lookups.coded(given)
     clean, errors = check.clean, check.errors
 
     kind = catalog.kinds.get(clean.get("kind"))
-    check("summary", lambda: fields.text(given.get("summary"), max_length=MAX_SUMMARY))
+    check("summary", fields.text, given.get("summary"), max_length=MAX_SUMMARY)
     if kind and "indicator" in clean:
-        check(
-            "details",
-            lambda: _DETAILS_JSON.encode(
-                catalog.validate_details(kind.name, clean["indicator"], _details(given.get("details")))
-            ),
-        )
-    check("url", lambda: fields.web_url(given.get("url")))
+        check("details", _clean_details, catalog, kind.name, clean["indicator"], given.get("details"))
+    check("url", fields.web_url, given.get("url"))
     if kind and kind.no_attachments and _links_to_media(clean.get("url", "")):
         errors["url"] = "must not link to the image itself; give the page or place where it was seen"
-    if str(given.get("account", "")).strip():
-        check("account_id", lambda: lookups.accounts.find(given["account"]))
-        if "account_id" in errors:
-            errors["account"] = errors.pop("account_id")
+    account = given.get("account", "")
+    if str(account).strip():
+        check("account", lookups.accounts.find, account)
+        clean["account_id"] = clean.pop("account", None)
     else:
         clean["account_id"] = None
-    if str(given.get("person", "")).strip():
-        check("person_id", lambda: lookups.person(given["person"]))
-        if "person_id" in errors:
-            errors["person"] = errors.pop("person_id")
+    person = given.get("person", "")
+    if str(person).strip():
+        check("person", lookups.person, person)
+        clean["person_id"] = clean.pop("person", None)
     else:
-        clean["person_id"] = lookups.person_of(clean.get("account_id"))
-    check("observed_at", lambda: parse_instant(given["observed_at"]) if given.get("observed_at") else lookups.now)
-    check(
-        "occurred",
-        lambda: parse_partial(
-            str(given.get("occurred_at", "")),
-            given.get("occurred_precision") or None,
-            fields.boolean(given.get("occurred_approximate")),
-        ),
-    )
-    if "occurred" in errors:
-        errors["occurred_at"] = errors.pop("occurred")
-    check("unauthorised_reason", lambda: fields.text(given.get("unauthorised_reason"), required=False, max_length=2000))
+        clean["person_id"] = lookups.person_of(clean["account_id"])
+    if given.get("observed_at"):
+        check("observed_at", parse_instant, given["observed_at"])
+    else:
+        clean["observed_at"] = lookups.now
+    check("occurred_at", _occurred, given)
+    clean["occurred"] = clean.pop("occurred_at", None)
+    check("unauthorised_reason", fields.text, given.get("unauthorised_reason"), required=False, max_length=2000)
     check(
         "repeat_viewing_reference",
-        lambda: fields.text(given.get("repeat_viewing_reference"), required=False, max_length=200, single_line=True),
+        fields.text,
+        given.get("repeat_viewing_reference"),
+        required=False,
+        max_length=200,
+        single_line=True,
     )
     _check_times(clean, errors, lookups.now)
     if not errors:
@@ -556,9 +554,8 @@ def normalise(
             repeated = viewing.repeated_viewing(db, case_id, clean["account_id"], clean["observed_at"])
             if repeated:
                 errors["repeat_viewing_reference"] = "is required: " + repeated.warning
-    unknown = sorted(given.keys() - _INPUT_FIELD_SET)
-    if unknown:
-        errors[unknown[0]] = "is not an observation field"
+    if not given.keys() <= _INPUT_FIELD_SET:
+        errors[min(given.keys() - _INPUT_FIELD_SET)] = "is not an observation field"
     if errors:
         last = len(_ERROR_ORDER)
         raise ValidationError(
@@ -567,7 +564,7 @@ def normalise(
     occurred: PartialTime = clean.pop("occurred")
     clean["occurred_at"], clean["occurred_precision"] = occurred.at, occurred.precision
     clean["occurred_approximate"] = int(occurred.approximate)
-    return {name: clean[name] for name in _VERSION_COLUMNS}
+    return dict(zip(_VERSION_COLUMNS, _version_values(clean), strict=True))
 
 
 def _check_authorisation(db, case_id: int, clean: dict, errors: dict, *, importing: bool, coverage) -> None:
@@ -637,6 +634,19 @@ _MEDIA_SUFFIXES = (
 def _links_to_media(url: str) -> bool:
     """A link straight to an image or video file (for kinds that may never hold one)."""
     return urlsplit(url).path.lower().endswith(_MEDIA_SUFFIXES) if url else False
+
+
+def _occurred(given: dict) -> PartialTime:
+    return parse_partial(
+        str(given.get("occurred_at", "")),
+        given.get("occurred_precision") or None,
+        fields.boolean(given.get("occurred_approximate")),
+    )
+
+
+def _clean_details(catalog: Catalog, kind: str, indicator: str, given) -> str:
+    """The kind's own fields, checked, as the JSON a version stores."""
+    return _DETAILS_JSON.encode(catalog.validate_details(kind, indicator, _details(given)))
 
 
 def _details(value) -> dict:

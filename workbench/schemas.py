@@ -123,6 +123,10 @@ class Kind:
         return self._indicators_by_value.get(value)
 
     @functools.cached_property
+    def _labels(self) -> dict[str, dict[str, str]]:
+        return {name: spec.get("x-labels", {}) for name, spec in self.properties.items()}
+
+    @functools.cached_property
     def _indicators_by_value(self) -> dict[str, Indicator]:
         return {i.value: i for i in reversed(self.indicators)}  # reversed: the first of a value wins
 
@@ -136,7 +140,7 @@ class Kind:
 
     def label_of(self, prop: str, value) -> str:
         """The label of an enum value of a property (lists are joined)."""
-        labels = self.properties.get(prop, {}).get("x-labels", {})
+        labels = self._labels.get(prop, {})
         if isinstance(value, list):
             return ", ".join(labels.get(v, str(v)) for v in value)
         return labels.get(value, str(value))
@@ -266,10 +270,14 @@ def prune_empty(details: dict) -> dict:
     for key, value in (details or {}).items():
         if isinstance(value, str):
             value = value.strip()
-        if isinstance(value, list):
+            if not value:
+                continue
+        elif isinstance(value, list):
             value = [v.strip() if isinstance(v, str) else v for v in value]
             value = [v for v in value if v not in ("", None)]
-        if value in (None, "", []):
+            if not value:
+                continue
+        elif value is None:
             continue
         cleaned[key] = value
     return cleaned

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from workbench.fields import clip
@@ -47,19 +47,32 @@ def now_utc() -> str:
 def to_iso_utc(moment: datetime) -> str:
     """As strftime(_ISO_UTC) writes it, in a fifth of the time (an import writes several per row).
     A time without a zone is London's wall clock."""
-    if moment.tzinfo is None and not moment.fold:
-        utc = moment - _london_offset(moment.date(), moment.hour)
+    offset = _london_wall_day_offset(moment.date()) if moment.tzinfo is None and not moment.fold else None
+    if offset is not None:
+        utc = moment - offset
     else:
         utc = (moment if moment.tzinfo else moment.replace(tzinfo=LONDON)).astimezone(UTC).replace(tzinfo=None)
     return utc.isoformat(timespec="seconds") + "Z"
 
 
+# London's offset from UTC over a whole day, or None on a day its clocks change, by its wall clock
+# and by UTC's. Its clocks have never changed twice in one day (tests/test_timeutil.py checks
+# 1900-2200), so a day whose first and last seconds agree has one offset all day. An import reads
+# thousands of times on a few hundred days.
 @functools.lru_cache(maxsize=16384)
-def _london_offset(day: date, hour: int) -> timedelta:
-    """London's offset from UTC at a wall-clock hour (the first of a repeated hour, as zoneinfo reads
-    it). Its clocks have only ever changed on the hour, by whole hours, so the hour decides it
-    (tests/test_timeutil.py checks every minute of the days they changed)."""
-    return datetime(day.year, day.month, day.day, hour, tzinfo=LONDON).utcoffset()
+def _london_wall_day_offset(day: date) -> timedelta | None:
+    first = datetime.combine(day, time.min, tzinfo=LONDON).utcoffset()
+    return first if first == datetime.combine(day, _LAST_SECOND, tzinfo=LONDON).utcoffset() else None
+
+
+@functools.lru_cache(maxsize=16384)
+def _london_utc_day_offset(day: date) -> timedelta | None:
+    first = datetime.combine(day, time.min, tzinfo=UTC).astimezone(LONDON).utcoffset()
+    last = datetime.combine(day, _LAST_SECOND, tzinfo=UTC).astimezone(LONDON).utcoffset()
+    return first if first == last else None
+
+
+_LAST_SECOND = time(23, 59, 59)
 
 
 def _is_stored(text: str) -> bool:
@@ -210,13 +223,7 @@ _NO_TIME = timedelta(0)
 
 
 def london_day(iso_utc: str) -> date:
-    """The day in London at a stored time. The hour decides it (see _london_offset), and an import
-    asks for thousands of times in a few thousand hours."""
-    if _is_stored(iso_utc):
-        return _london_day_of_hour(iso_utc[:13])
-    return local(iso_utc).date()
-
-
-@functools.lru_cache(maxsize=16384)
-def _london_day_of_hour(hour: str) -> date:
-    return local(hour + ":00:00Z").date()
+    """The day in London at a stored time (ISO UTC)."""
+    moment = from_iso_utc(iso_utc)
+    offset = _london_utc_day_offset(moment.date())
+    return (moment + offset).date() if offset is not None else moment.astimezone(LONDON).date()

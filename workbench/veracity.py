@@ -425,6 +425,7 @@ def evaluate(claims: Iterable[Claim], facts: Iterable[Fact], rules: tuple[Rule, 
     by_key = {rule.name: _index(facts, rule) for rule in rules if rule.any_person and rule.key is not None}
     results, seen = [], set()
     applies: dict[tuple[str, ...], list[tuple[Rule, frozenset[str]]]] = {}  # claims share few attribute tuples
+    theirs: dict[tuple[int | None, frozenset[str]], list[Fact]] = {}  # and few people
     for claim in claims:
         meets = applies.get(claim.attributes)
         if meets is None:
@@ -439,7 +440,11 @@ def evaluate(claims: Iterable[Claim], facts: Iterable[Fact], rules: tuple[Rule, 
                     else [f for f in facts if f.attribute in wanted]
                 )
             else:
-                candidates = [f for a in wanted for f in by_person.get((claim.person_id, a), [])]
+                candidates = theirs.get((claim.person_id, wanted))
+                if candidates is None:
+                    candidates = theirs[(claim.person_id, wanted)] = [
+                        f for a in wanted for f in by_person.get((claim.person_id, a), [])
+                    ]
             for fact in candidates:
                 if (claim.observation_id, fact.code, rule.name) in seen:
                     continue
