@@ -44,11 +44,13 @@ def refresh(
     observation_ids: list[int] | None = None,
     *,
     current: list[dict] | None = None,
+    new: bool = False,
 ) -> int:
     """Recompute what the rules find, for some observations or (None) the whole case. Call inside
     the transaction that changed them; the caller has authorized. Returns the findings stored.
     A caller that holds the observations' current versions (an import, which has just written
-    them) passes them as `current`, rows as CURRENT_OBSERVATIONS_SQL gives, to save reading them back."""
+    them) passes them as `current`, rows as CURRENT_OBSERVATIONS_SQL gives, to save reading them back,
+    and `new` when they were first recorded in this transaction: they have no findings yet to remove."""
     catalog = load_catalog()
     topics = veracity.Topics.from_catalog(catalog)
     if current is None:
@@ -64,7 +66,7 @@ def refresh(
                    computed_at = excluded.computed_at""",
                 (case_id, veracity.RULES_VERSION, now_utc()),
             )
-        else:
+        elif not new:
             for chunk in _chunks(observation_ids, 500):
                 db.execute(
                     f"DELETE FROM rule_findings WHERE case_id = ? AND observation_id IN ({','.join('?' * len(chunk))})",  # noqa: S608
@@ -113,7 +115,7 @@ def refresh_recorded(db: sqlite_utils.Database, case_id: int, recorded: dict[str
     current = [
         {**values, "id": ids[code], "code": code, "version": 1, "retracted": 0} for code, values in recorded.items()
     ]
-    return refresh(db, case_id, list(ids.values()), current=current)
+    return refresh(db, case_id, list(ids.values()), current=current, new=True)
 
 
 def _ids_of(db: sqlite_utils.Database, case_id: int, codes: list[str]) -> dict[str, int]:

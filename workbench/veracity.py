@@ -303,18 +303,27 @@ class _NameMatch:
     def __call__(self, claim: Claim, fact: Fact) -> Finding | None:
         if not claim.when.overlaps(fact.valid):
             return None  # the fact did not hold when the claim was made (a school since left)
-        score = similarity(claim.text, fact.value, self.noise)
-        if score is None:
-            return None
-        said = f"{claim.source}: {claim.title.lower()} {claim.text!r}"
-        known = f"{fact.record} gives {fact.attribute_label.lower()} {fact.value!r} ({fact.cited})"
-        if score >= self.threshold:
-            detail = f"{said}; {known}: similarity {score:g}, threshold {self.threshold:g}"
-            return Finding(self.rule, CORROBORATES, detail, (), score, self.threshold)
-        if self.mismatch is None:
-            return None
-        detail = f"{said}; {known}: similarity {score:g}, below the threshold {self.threshold:g}"
-        return Finding(self.rule, self.mismatch, detail, (), score, self.threshold)
+        return _name_finding(
+            self, claim.source, claim.title, claim.text, fact.record, fact.attribute_label, fact.value, fact.cited
+        )
+
+
+@functools.lru_cache(maxsize=16384)  # many observations state the same name, held against the same facts
+def _name_finding(
+    match: _NameMatch, source: str, title: str, text: str, record: str, attribute_label: str, value: str, cited: str
+) -> Finding | None:
+    score = similarity(text, value, match.noise)
+    if score is None:
+        return None
+    said = f"{source}: {title.lower()} {text!r}"
+    known = f"{record} gives {attribute_label.lower()} {value!r} ({cited})"
+    if score >= match.threshold:
+        detail = f"{said}; {known}: similarity {score:g}, threshold {match.threshold:g}"
+        return Finding(match.rule, CORROBORATES, detail, (), score, match.threshold)
+    if match.mismatch is None:
+        return None
+    detail = f"{said}; {known}: similarity {score:g}, below the threshold {match.threshold:g}"
+    return Finding(match.rule, match.mismatch, detail, (), score, match.threshold)
 
 
 school_name = _NameMatch("school_name", noise=_SCHOOL_WORDS)
