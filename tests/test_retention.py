@@ -28,6 +28,7 @@ from workbench import (
     observations,
     people,
     retention,
+    veracity,
 )
 from workbench.access import SYSTEM
 from workbench.errors import ConfigurationError, NotFound, PermissionDenied, ValidationError
@@ -519,3 +520,13 @@ def test_review_details_count_what_a_deletion_would_remove(full, admin, analyst)
     assert (details.files, details.bytes) == (1, len(_png("red")))
     done = retention.delete_case(full, admin, CASE, "over", confirm=CASE)
     assert done.counts == details.counts
+
+
+def test_deleting_a_case_drops_what_the_rules_remember_of_its_values(full, admin, analyst):
+    veracity.similarity("Harbour View Academy", "Harbourview Academy")
+    veracity.handle_key("@someone.fictional")
+    assert veracity.similarity.cache_info().currsize and veracity.handle_key.cache_info().currsize
+    retention.close_case(full, analyst, CASE, "Plan ended")
+    retention.delete_case(full, admin, CASE, "Retention period over", confirm=CASE)
+    assert veracity.similarity.cache_info().currsize == 0
+    assert veracity.handle_key.cache_info().currsize == 0

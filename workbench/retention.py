@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 import sqlite_utils
 
-from workbench import audit, fields, need
+from workbench import audit, fields, need, veracity
 from workbench.access import Actor, Right, authorize, require_admin
 from workbench.db import query_one, transaction
 from workbench.errors import ConfigurationError, ValidationError
@@ -420,6 +420,7 @@ def delete_case(db: sqlite_utils.Database, actor: Actor, reference: str, reason:
     # The rows are gone and committed; only now the files. A crash between the two leaves files no
     # row names (the sweep finds and removes them), never a row naming a file that is gone.
     left = _remove_files(db, store, access.case_id, held)
+    veracity.forget()
     return Deletion(access.reference, counts, len(files), size, left, seq)
 
 

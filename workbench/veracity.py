@@ -538,3 +538,10 @@ def status_of(relations: Iterable[str]) -> str:
     if CORROBORATES in relations:
         return "corroborated"
     return "uncorroborated"
+
+
+def forget() -> None:
+    """Drop what the rules remember of the values they have met (names, handles, group names):
+    called when a case is deleted, so its values do not outlive it in this process's memory."""
+    for cached in (similarity, _name_finding, _words, handle_key, _topics):
+        cached.cache_clear()
