@@ -45,6 +45,7 @@ def refresh(
     *,
     current: list[dict] | None = None,
     new: bool = False,
+    parsed: dict[str, dict] | None = None,
 ) -> int:
     """Recompute what the rules find, for some observations or (None) the whole case. Call inside
     the transaction that changed them; the caller has authorized. Returns the findings stored.
@@ -55,7 +56,7 @@ def refresh(
     topics = veracity.Topics.from_catalog(catalog)
     if current is None:
         current = _current_observations(db, case_id, observation_ids)
-    claims = _claims(current, catalog, topics)
+    claims = _claims(current, catalog, topics, parsed)
     results = veracity.evaluate(claims, _facts(db, case_id, catalog, topics))
     with transaction(db):
         if observation_ids is None:
@@ -109,13 +110,22 @@ def refresh_observations(db: sqlite_utils.Database, case_id: int, codes: list[st
     return refresh(db, case_id, list(_ids_of(db, case_id, codes).values()))
 
 
-def refresh_recorded(db: sqlite_utils.Database, case_id: int, recorded: dict[str, dict]) -> int:
-    """`refresh` for observations just recorded, by code, from the version-1 values that were written."""
-    ids = _ids_of(db, case_id, list(recorded))
+def refresh_recorded(
+    db: sqlite_utils.Database,
+    case_id: int,
+    ids: dict[str, int],
+    recorded: list[dict],
+    *,
+    parsed: dict[str, dict] | None = None,
+) -> int:
+    """`refresh` for observations just recorded: their codes with their ids (as `insert_many` gives
+    them) and, in the same order, the version-1 values written. `parsed` holds details already
+    read from their JSON (an import's checks read every row's), to save reading them again."""
     current = [
-        {**values, "id": ids[code], "code": code, "version": 1, "retracted": 0} for code, values in recorded.items()
+        {**values, "id": observation_id, "code": code, "version": 1, "retracted": 0}
+        for (code, observation_id), values in zip(ids.items(), recorded, strict=True)
     ]
-    return refresh(db, case_id, list(ids.values()), current=current, new=True)
+    return refresh(db, case_id, list(ids.values()), current=current, new=True, parsed=parsed)
 
 
 def _ids_of(db: sqlite_utils.Database, case_id: int, codes: list[str]) -> dict[str, int]:
@@ -171,7 +181,9 @@ def _current_observations(db, case_id: int, observation_ids: list[int] | None) -
     )
 
 
-def _claims(rows: list[dict], catalog: Catalog, topics: veracity.Topics) -> list[Claim]:
+def _claims(
+    rows: list[dict], catalog: Catalog, topics: veracity.Topics, parsed: dict[str, dict] | None = None
+) -> list[Claim]:
     claims = []
     claiming = {
         name for name, kind in catalog.kinds.items() if kind.claim_fields or any(i.concern for i in kind.indicators)
@@ -184,7 +196,10 @@ def _claims(rows: list[dict], catalog: Catalog, topics: veracity.Topics) -> list
             row["occurred_at"], row["occurred_precision"], bool(row["occurred_approximate"]), row["observed_at"]
         )
         base = Claim(row["id"], row["code"], row["version"], row["person_id"], when, note, kind.claim_source)
-        claims += veracity.claims_of(kind, base, row["indicator"], json.loads(row["details"]), topics)
+        details = parsed.get(row["details"]) if parsed else None
+        if details is None:
+            details = json.loads(row["details"])
+        claims += veracity.claims_of(kind, base, row["indicator"], details, topics)
     return claims
 
 

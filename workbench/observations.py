@@ -262,8 +262,9 @@ def import_csv(
             for i in _past_viewing_limit(db, access.case_id, clean_rows)
             if not clean_rows[i]["repeat_viewing_reference"]
         ]
-        codes = OBSERVATIONS.insert_many(db, actor, access.case_id, clean_rows)
-        crossref.refresh_recorded(db, access.case_id, dict(zip(codes, clean_rows, strict=True)))
+        ids = OBSERVATIONS.insert_many(db, actor, access.case_id, clean_rows)
+        codes = list(ids)
+        crossref.refresh_recorded(db, access.case_id, ids, clean_rows, parsed=lookups.details_read)
         audit.record(
             db,
             actor.username,
@@ -390,7 +391,8 @@ class CaseLookups:
     """What checking an observation reads of its case and the settings, read once: for an import,
     once for the whole file rather than per row. The accounts, the subject, the research
     authorisations' coverage, the default grading scheme and the moment it began; and, as the
-    rows are checked, each combination of coded values and each person named, with its answer."""
+    rows are checked, each combination of coded values and each person named, with its answer, and
+    each row's details as read (which the import's rules then take instead of reading the JSON again)."""
 
     db: sqlite_utils.Database
     case_id: int
@@ -402,6 +404,8 @@ class CaseLookups:
     _subject: int | None = None
     _coded: dict[tuple, tuple[dict, dict]] = field(default_factory=dict)
     _people: dict[str, tuple[int | None, str]] = field(default_factory=dict)
+    # Each row's details as checked, by the JSON stored: the import's rules read them from here.
+    details_read: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
     def read(cls, db: sqlite_utils.Database, case_id: int) -> CaseLookups:
@@ -435,6 +439,13 @@ class CaseLookups:
         if refused:
             raise ValueError(refused)
         return person_id
+
+    def clean_details(self, kind: str, indicator: str, given) -> str:
+        """The kind's own fields, checked, as the JSON a version stores."""
+        cleaned = self.catalog.validate_details(kind, indicator, _details(given))
+        stored = _DETAILS_JSON.encode(cleaned)
+        self.details_read[stored] = cleaned
+        return stored
 
     def coded(self, given: dict) -> tuple[dict, dict]:
         """The clean coded values and the errors among them, each a new dict the caller may change."""
@@ -516,7 +527,7 @@ def normalise(
     kind = catalog.kinds.get(clean.get("kind"))
     check("summary", fields.text, given.get("summary"), max_length=MAX_SUMMARY)
     if kind and "indicator" in clean:
-        check("details", _clean_details, catalog, kind.name, clean["indicator"], given.get("details"))
+        check("details", lookups.clean_details, kind.name, clean["indicator"], given.get("details"))
     check("url", fields.web_url, given.get("url"))
     if kind and kind.no_attachments and _links_to_media(clean.get("url", "")):
         errors["url"] = "must not link to the image itself; give the page or place where it was seen"
@@ -642,11 +653,6 @@ def _occurred(given: dict) -> PartialTime:
         given.get("occurred_precision") or None,
         fields.boolean(given.get("occurred_approximate")),
     )
-
-
-def _clean_details(catalog: Catalog, kind: str, indicator: str, given) -> str:
-    """The kind's own fields, checked, as the JSON a version stores."""
-    return _DETAILS_JSON.encode(catalog.validate_details(kind, indicator, _details(given)))
 
 
 def _details(value) -> dict:

@@ -34,13 +34,13 @@ class VersionedTable:
 
     def insert(self, db: sqlite_utils.Database, actor: Actor, case_id: int, clean: dict) -> str:
         """A new record: its identity and version 1. Returns its code (OBS-0007)."""
-        return self.insert_many(db, actor, case_id, [clean])[0]
+        return next(iter(self.insert_many(db, actor, case_id, [clean])))
 
-    def insert_many(self, db: sqlite_utils.Database, actor: Actor, case_id: int, cleans: list[dict]) -> list[str]:
+    def insert_many(self, db: sqlite_utils.Database, actor: Actor, case_id: int, cleans: list[dict]) -> dict[str, int]:
         """New records, each its identity and version 1, written together (an import's rows): their
-        codes, in order. Call inside the writing transaction."""
+        codes, in order, each with its identity's id. Call inside the writing transaction."""
         if not cleans:
-            return []
+            return {}
         codes = next_codes(db, case_id, self.prefix, len(cleans))
         now = now_utc()
         identity = ["case_id", "code", *self.identity_columns, "created_by", "created_at"]
@@ -65,7 +65,7 @@ class VersionedTable:
             f"INSERT INTO {self.versions} ({', '.join(version)}) VALUES ({', '.join('?' * len(version))})",  # noqa: S608
             [(*values(clean), ids[code], 1, 0, "", actor.id, now) for code, clean in zip(codes, cleans, strict=True)],
         )
-        return codes
+        return {code: ids[code] for code in codes}
 
     def add_version(
         self,
