@@ -124,20 +124,13 @@ class Vocabulary:
         pairs = list(pairs)
         self.values = [val for val, _ in pairs]
         self._by_key: dict[str, str] = {}
-        self._as_given: dict[str, str] = {}
         for val, label in pairs:  # the first pair to match wins
             self._by_key.setdefault(val.casefold(), val)
             self._by_key.setdefault(label.casefold(), val)
 
     def __call__(self, value) -> str:
-        found = self._as_given.get(value) if isinstance(value, str) else None
-        if found is None:
-            found = self._by_key.get(str(value or "").strip().casefold())
-            if found is None:
-                return choice(value, self.values)  # raises, naming the allowed values
-            if isinstance(value, str) and len(self._as_given) < 1024:  # an import gives the same few spellings
-                self._as_given[value] = found
-        return found
+        found = self._by_key.get(str(value or "").strip().casefold())
+        return found if found is not None else choice(value, self.values)  # raises, naming the allowed values
 
 
 def day(value, *, required: bool = True) -> str | None:

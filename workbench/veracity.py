@@ -213,13 +213,9 @@ def claim_period(occurred_at: str | None, precision: str, approximate: bool, obs
     """When a claim was made, as the span of days it may have been: occurred_at with its precision
     (widened by one step when approximate), else the day it was observed."""
     if not occurred_at or precision == "unknown":
-        return _day_period(london_day(observed_at)), ""
+        day = london_day(observed_at)
+        return Period(day, day), ""
     return _occurred_period(occurred_at, precision, approximate)
-
-
-@functools.lru_cache(maxsize=16384)
-def _day_period(day: date) -> Period:
-    return Period(day, day)
 
 
 @functools.lru_cache(maxsize=16384)  # a refresh meets the same dates many times
