@@ -90,6 +90,18 @@ def test_migrate_is_idempotent(empty_db):
     assert _triggers(empty_db) == triggers
 
 
+def test_no_two_indexes_of_a_table_hold_the_same_columns(empty_db):
+    """Writing a row updates every index of its table: a second index on the same columns (in
+    either direction, which SQLite reads alike) costs every write and serves no query."""
+    keys: dict[tuple[str, tuple[str, ...]], str] = {}
+    for table in _tables(empty_db):
+        for index in empty_db.execute(f"PRAGMA index_list('{table}')").fetchall():
+            name = index[1]
+            columns = tuple(r[2] for r in empty_db.execute(f"PRAGMA index_xinfo('{name}')").fetchall() if r[5])
+            assert (table, columns) not in keys, f"{name} holds the columns of {keys[(table, columns)]}"
+            keys[(table, columns)] = name
+
+
 def test_migrate_to_a_target_stops_there(tmp_path):
     database = connect(tmp_path / "workbench.db")
     applied = migrate(database, target=1)

@@ -144,7 +144,7 @@ def test_the_views_kept_by_the_triggers_are_what_migrating_an_older_file_derives
         db.execute("DROP TRIGGER observation_views_later")
         db.execute("DROP TABLE observation_views")
         db.execute("PRAGMA user_version = 14")
-    assert migrate(db) == ["0015_observation_views.sql"]
+    assert migrate(db)[0] == "0015_observation_views.sql"
     assert _observation_views(db) == kept
 
 
@@ -188,6 +188,22 @@ def test_the_window_is_the_period_ending_at_the_view_both_ends_counted(db, analy
         assert found.since == "2025-05-04T12:00:00Z" and found.at == AT
     else:
         assert found is None
+
+
+def test_counts_may_stop_at_a_number_and_are_exact_below_it(db, analyst, account, observation_input):
+    """An import asks only whether each row is past the limit: its counts stop one past it."""
+    for days in range(1, 7):  # six views in the period: four observations and two logged
+        if days <= 4:
+            _observe(db, analyst, observation_input, _shift(AT, days=-days))
+        else:
+            _log(db, analyst, _shift(AT, days=-days), authorisation_reference=AUTH)
+    case_id, account_id, other = _case_id(db), _account_id(db), _account_id(db, "AC-0002")
+    windows = [(account_id, _shift(AT, days=-28), AT), (account_id, _shift(AT, days=-2), AT), (other, AT, AT)]
+    assert viewing.count_views(db, case_id, windows) == [6, 2, 0]
+    assert viewing.count_views(db, case_id, windows, at_most=4) == [4, 2, 0]
+    assert viewing.count_views(db, case_id, windows, at_most=3) == [3, 2, 0]
+    assert viewing.count_views(db, case_id, windows, at_most=6) == [6, 2, 0]
+    assert viewing.count_views(db, case_id, []) == []
 
 
 def test_adding_several_views_at_once(db, analyst, account):

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 import sqlite_utils
 
-from workbench import actions, audit, authorisations, config, crossref, fields, imports, viewing
+from workbench import actions, audit, authorisations, config, crossref, details_json, fields, imports, viewing
 from workbench.access import Actor, Right, authorize
 from workbench.config import ViewingPolicy
 from workbench.db import transaction
@@ -51,8 +51,6 @@ OBSERVATIONS = VersionedTable(
 MAX_SUMMARY = 1000
 _INPUT_FIELD_SET = frozenset(INPUT_FIELDS)
 _version_values = operator.itemgetter(*_VERSION_COLUMNS)
-# json.dumps builds an encoder per call when given options; an import encodes every row's details.
-_DETAILS_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 
 
 def default_grading_scheme() -> str:
@@ -443,7 +441,7 @@ class CaseLookups:
     def clean_details(self, kind: str, indicator: str, given) -> str:
         """The kind's own fields, checked, as the JSON a version stores."""
         cleaned = self.catalog.validate_details(kind, indicator, _details(given))
-        stored = _DETAILS_JSON.encode(cleaned)
+        stored = details_json.write(cleaned)
         self.details_read[stored] = cleaned
         return stored
 
@@ -528,7 +526,10 @@ def normalise(
     check("summary", fields.text, given.get("summary"), max_length=MAX_SUMMARY)
     if kind and "indicator" in clean:
         check("details", lookups.clean_details, kind.name, clean["indicator"], given.get("details"))
-    check("url", fields.web_url, given.get("url"))
+    if _given(given, "url"):
+        check("url", fields.web_url, given["url"])
+    else:
+        clean["url"] = ""
     if kind and kind.no_attachments and _links_to_media(clean.get("url", "")):
         errors["url"] = "must not link to the image itself; give the page or place where it was seen"
     account = given.get("account", "")
@@ -549,15 +550,21 @@ def normalise(
         clean["observed_at"] = lookups.now
     check("occurred_at", _occurred, given)
     clean["occurred"] = clean.pop("occurred_at", None)
-    check("unauthorised_reason", fields.text, given.get("unauthorised_reason"), required=False, max_length=2000)
-    check(
-        "repeat_viewing_reference",
-        fields.text,
-        given.get("repeat_viewing_reference"),
-        required=False,
-        max_length=200,
-        single_line=True,
-    )
+    if _given(given, "unauthorised_reason"):
+        check("unauthorised_reason", fields.text, given["unauthorised_reason"], required=False, max_length=2000)
+    else:
+        clean["unauthorised_reason"] = ""
+    if _given(given, "repeat_viewing_reference"):
+        check(
+            "repeat_viewing_reference",
+            fields.text,
+            given["repeat_viewing_reference"],
+            required=False,
+            max_length=200,
+            single_line=True,
+        )
+    else:
+        clean["repeat_viewing_reference"] = ""
     _check_times(clean, errors, lookups.now)
     if not errors:
         _check_authorisation(db, case_id, clean, errors, importing=importing, coverage=lookups.coverage)
@@ -576,6 +583,11 @@ def normalise(
     clean["occurred_at"], clean["occurred_precision"] = occurred.at, occurred.precision
     clean["occurred_approximate"] = int(occurred.approximate)
     return dict(zip(_VERSION_COLUMNS, _version_values(clean), strict=True))
+
+
+def _given(given: dict, name: str) -> bool:
+    """Whether an optional field holds anything to check: most rows leave most of them empty."""
+    return given.get(name, "") != ""
 
 
 def _check_authorisation(db, case_id: int, clean: dict, errors: dict, *, importing: bool, coverage) -> None:
@@ -609,7 +621,8 @@ def _past_viewing_limit(db, case_id: int, clean_rows: list[dict]) -> list[int]:
         for seen, (index, at) in enumerate(zip(indexes, times, strict=True), start=1):
             since = days_before(at, policy.period_days)
             judged.append((index, (account_id, since, at), seen - bisect_left(times, since, 0, seen)))
-    recorded = viewing.count_views(db, case_id, [window for _, window, _ in judged])
+    # Past the limit is past it: counting further changes no row's answer.
+    recorded = viewing.count_views(db, case_id, [window for _, window, _ in judged], at_most=policy.limit + 1)
     return sorted(
         index for (index, _, in_file), stored in zip(judged, recorded, strict=True) if stored + in_file > policy.limit
     )
@@ -662,7 +675,7 @@ def _details(value) -> dict:
     if not text:
         return {}
     try:
-        parsed = json.loads(text)
+        parsed = details_json.read(text)
     except json.JSONDecodeError as e:
         raise ValidationError({"details": f"is not valid JSON ({e.msg} at character {e.pos})"}) from None
     except RecursionError:  # thousands of nested brackets: json gives up before it finds the end

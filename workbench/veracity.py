@@ -68,10 +68,10 @@ class Claim(NamedTuple):  # a refresh builds one per stated value: a tuple costs
 
     def _with(self, field: str, title: str, attributes: tuple[str, ...], value, topics: frozenset[str]) -> Claim:
         """This observation's claim of one field."""
-        return Claim(
-            self.observation_id, self.observation, self.version, self.person_id, self.when, self.when_note,
-            self.source, field, title, attributes, value, topics,
-        )  # fmt: skip
+        return _new_claim(Claim, (*self[:7], field, title, attributes, value, topics))
+
+
+_new_claim = tuple.__new__  # Claim's fields in order, without NamedTuple's __new__ in Python between
 
 
 @dataclass(frozen=True)
@@ -420,7 +420,8 @@ def claims_of(kind: Kind, base: Claim, indicator: str, details: dict, topics: To
 def evaluate(claims: Iterable[Claim], facts: Iterable[Fact], rules: tuple[Rule, ...] = RULES) -> list[Result]:
     """Run every rule over every claim and the facts it may be held against. A claim and a fact
     meet once per rule; several claims of one observation that find the same thing (a group's
-    name and its category both about eating disorders) give one finding."""
+    name and its category both about eating disorders) give one finding. A claim of concern topics
+    meets only the vulnerabilities that share one of them."""
     facts = list(facts)
     by_person: dict[tuple[int, str], list[Fact]] = defaultdict(list)
     for fact in facts:
@@ -430,7 +431,7 @@ def evaluate(claims: Iterable[Claim], facts: Iterable[Fact], rules: tuple[Rule, 
     by_key = {rule.name: _index(facts, rule) for rule in rules if rule.any_person and rule.key is not None}
     results, seen = [], set()
     applies: dict[tuple[str, ...], list[tuple[Rule, frozenset[str]]]] = {}  # claims share few attribute tuples
-    theirs: dict[tuple[int | None, frozenset[str]], list[Fact]] = {}  # and few people
+    theirs: dict[tuple[int | None, frozenset[str], frozenset[str]], list[Fact]] = {}  # and few people and topics
     for claim in claims:
         meets = applies.get(claim.attributes)
         if meets is None:
@@ -445,17 +446,19 @@ def evaluate(claims: Iterable[Claim], facts: Iterable[Fact], rules: tuple[Rule, 
                     else [f for f in facts if f.attribute in wanted]
                 )
             else:
-                candidates = theirs.get((claim.person_id, wanted))
+                mine = (claim.person_id, wanted, claim.topics)
+                candidates = theirs.get(mine)
                 if candidates is None:
-                    candidates = theirs[(claim.person_id, wanted)] = [
-                        f for a in wanted for f in by_person.get((claim.person_id, a), [])
+                    candidates = theirs[mine] = [
+                        f
+                        for a in wanted
+                        for f in by_person.get((claim.person_id, a), [])
+                        if a != VULNERABILITY or f.topics & claim.topics
                     ]
             for fact in candidates:
-                if (claim.observation_id, fact.code, rule.name) in seen:
-                    continue
                 finding = rule.check(claim, fact)
-                if finding is not None:
-                    seen.add((claim.observation_id, fact.code, rule.name))
+                if finding is not None and (met := (claim.observation_id, fact.code, rule.name)) not in seen:
+                    seen.add(met)
                     results.append(Result(claim, fact, finding))
     return results
 

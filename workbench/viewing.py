@@ -89,14 +89,19 @@ def views_of(db: sqlite_utils.Database, case_id: int, account_id: int) -> pd.Dat
     return _views(db, case_id, account_id)
 
 
-def count_views(db: sqlite_utils.Database, case_id: int, windows: list[tuple[int, str, str]]) -> list[int]:
+def count_views(
+    db: sqlite_utils.Database, case_id: int, windows: list[tuple[int, str, str]], *, at_most: int | None = None
+) -> list[int]:
     """For each (account_id, since, until), the views recorded of the account with since <= viewed_at
-    <= until (ISO UTC text, which sorts as time does). Two index reads a window, whatever the size of
-    the case, and one statement for them all (an import has a window a row)."""
+    <= until (ISO UTC text, which sorts as time does), in one statement for them all (an import has
+    a window a row). Each count steps along an index over the window's views; with `at_most` it
+    stops there, which is all a caller asking "past the limit?" needs, however often the account
+    was viewed."""
     if not windows:
         return []
-    rows = db.execute(_COUNT, {"case_id": case_id, "windows": json.dumps(windows)}).fetchall()
-    return [row[0] for row in rows]
+    limit = -1 if at_most is None else at_most  # SQLite's LIMIT -1 is no limit
+    rows = db.execute(_COUNT, {"case_id": case_id, "windows": json.dumps(windows), "at_most": limit}).fetchall()
+    return [row[0] if at_most is None else min(row[0], at_most) for row in rows]
 
 
 def repeated_viewing(
@@ -284,10 +289,10 @@ _COUNT = """
     WITH windows AS (
         SELECT key, value ->> 0 AS account_id, value ->> 1 AS since, value ->> 2 AS until FROM json_each(:windows)
     )
-    SELECT (SELECT COUNT(*) FROM observation_views o WHERE o.case_id = :case_id AND o.account_id = w.account_id
-                AND o.viewed_at BETWEEN w.since AND w.until)
-         + (SELECT COUNT(*) FROM account_views a WHERE a.case_id = :case_id AND a.account_id = w.account_id
-                AND a.viewed_at BETWEEN w.since AND w.until)
+    SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM observation_views o WHERE o.case_id = :case_id
+                AND o.account_id = w.account_id AND o.viewed_at BETWEEN w.since AND w.until LIMIT :at_most))
+         + (SELECT COUNT(*) FROM (SELECT 1 FROM account_views a WHERE a.case_id = :case_id
+                AND a.account_id = w.account_id AND a.viewed_at BETWEEN w.since AND w.until LIMIT :at_most))
     FROM windows w ORDER BY w.key
 """
 
