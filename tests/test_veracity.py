@@ -4,7 +4,6 @@ with each other and the status an observation gets."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -596,7 +595,7 @@ def test_an_ended_vulnerability_still_heightens_concern_and_says_it_ended(topics
     finding = veracity.concern_meets_vulnerability(_group_claim("Pro-ana support", topics), ended)
     assert finding.relation == veracity.HEIGHTENS_CONCERN
     assert "(recorded as ended 2024-06-30)" in finding.detail
-    current = replace(ended, valid=Period(date(2022, 1, 1), date.max))
+    current = ended._replace(valid=Period(date(2022, 1, 1), date.max))
     assert "ended" not in veracity.concern_meets_vulnerability(_group_claim("Pro-ana support", topics), current).detail
 
 
@@ -778,7 +777,7 @@ def test_facts_whose_validity_does_not_overlap_do_not_disagree():
     before = _fact("school", "Riverside Primary", code="F-0001", valid=Period(date(2017, 9, 1), date(2023, 7, 31)))
     after = _fact("school", "Northfield Academy", code="F-0002", fact_id=2, valid=Period(date(2023, 9, 1), date.max))
     assert veracity.disagreements([before, after], {"school"}) == []
-    overlapping = replace(after, valid=Period(date(2023, 7, 1), date.max))
+    overlapping = after._replace(valid=Period(date(2023, 7, 1), date.max))
     assert len(veracity.disagreements([before, overlapping], {"school"})) == 1
 
 

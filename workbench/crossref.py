@@ -20,7 +20,7 @@ from workbench.access import Actor, Right, authorize
 from workbench.db import next_code, query_one, transaction
 from workbench.errors import Conflict, NotFound, ValidationError
 from workbench.schemas import Catalog, grade_text, load_catalog
-from workbench.timeutil import local, now_utc
+from workbench.timeutil import london_day, now_utc
 from workbench.veracity import Claim, Fact, Period
 
 MANUAL_RELATIONS = (veracity.CORROBORATES, veracity.CONTRADICTS, veracity.CONTEXT)
@@ -225,7 +225,7 @@ def _facts(db, case_id: int, catalog: Catalog, topics: veracity.Topics) -> list[
                     date.fromisoformat(row["valid_from"]) if row["valid_from"] else date.min,
                     date.fromisoformat(row["valid_to"]) if row["valid_to"] else date.max,
                 ),
-                recorded_on=local(row["recorded_at"]).date(),
+                recorded_on=london_day(row["recorded_at"]),
                 fact_id=row["id"],
                 version=row["version"],
                 topics=topics.of(row["value"]) if attribute and attribute.extra.get("vulnerability") else frozenset(),

@@ -459,7 +459,8 @@ class CaseLookups:
                 if key is not None and len(self._coded) < _MEMO_LIMIT:
                     self._coded[key] = found
             clean.update(found[0])
-            errors.update(found[1])
+            if found[1]:
+                errors.update(found[1])
         return clean, errors
 
 

@@ -74,8 +74,7 @@ class Claim(NamedTuple):  # a refresh builds one per stated value: a tuple costs
 _new_claim = tuple.__new__  # Claim's fields in order, without NamedTuple's __new__ in Python between
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(NamedTuple):  # a refresh builds one per fact and known account, for every file imported (as Claim)
     """A trusted-source fact, or an account the case directory says is someone's (code AC-0005)."""
 
     code: str
