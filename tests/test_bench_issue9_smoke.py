@@ -3,12 +3,13 @@ timing is asserted: machines are noisy. (Cold start and load start servers: test
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 
 import pytest
 
 import bench.__main__ as everything
-from bench import audit_verify, observation_import
+from bench import audit_verify, import_instructions, observation_import
 from bench.common import Result
 
 
@@ -26,6 +27,18 @@ def test_a_short_import_file_is_a_failed_run(monkeypatch, tmp_path, clean_env):
     monkeypatch.setattr(observation_import, "raw_insert", lambda files, folder: 1)
     with pytest.raises(observation_import.BenchmarkFailed, match="baseline stored 1 rows"):
         observation_import.run(50, 1)
+
+
+@pytest.mark.parametrize(("mode", "stored"), [("plan", 0), ("setup", 0), ("raw", 40), ("import", 40)])
+def test_each_run_the_instruction_count_takes_does_what_it_names(tmp_path, monkeypatch, clean_env, mode, stored):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert import_instructions.run_once(mode, 40) == stored
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed (it is optional)")
+def test_callgrind_counts_more_for_a_run_that_does_more(monkeypatch, clean_env):
+    assert import_instructions.counted("raw", 40) > import_instructions.counted("plan", 40) > 0
 
 
 def test_the_audit_benchmark_verifies_its_chain_and_catches_a_change(tmp_path, monkeypatch, clean_env):
