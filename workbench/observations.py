@@ -381,6 +381,12 @@ _ERROR_ORDER = {
         repeat_viewing_reference""".split()
     )
 }
+# Optional text fields, with their checks: most rows leave them empty, and an empty one is '' unchecked.
+_OPTIONAL_FIELDS = (
+    ("url", fields.web_url, {}),
+    ("unauthorised_reason", fields.text, {"required": False, "max_length": 2000}),
+    ("repeat_viewing_reference", fields.text, {"required": False, "max_length": 200, "single_line": True}),
+)
 _MEMO_LIMIT = 4096  # distinct combinations remembered per import: a hostile file cannot grow it further
 
 
@@ -527,10 +533,11 @@ def normalise(
     check("summary", fields.text, given.get("summary"), max_length=MAX_SUMMARY)
     if kind and "indicator" in clean:
         check("details", lookups.clean_details, kind.name, clean["indicator"], given.get("details"))
-    if _given(given, "url"):
-        check("url", fields.web_url, given["url"])
-    else:
-        clean["url"] = ""
+    for name, check_field, options in _OPTIONAL_FIELDS:
+        if given.get(name, "") != "":
+            check(name, check_field, given[name], **options)
+        else:
+            clean[name] = ""
     if kind and kind.no_attachments and _links_to_media(clean.get("url", "")):
         errors["url"] = "must not link to the image itself; give the page or place where it was seen"
     account = given.get("account", "")
@@ -551,21 +558,6 @@ def normalise(
         clean["observed_at"] = lookups.now
     check("occurred_at", _occurred, given)
     clean["occurred"] = clean.pop("occurred_at", None)
-    if _given(given, "unauthorised_reason"):
-        check("unauthorised_reason", fields.text, given["unauthorised_reason"], required=False, max_length=2000)
-    else:
-        clean["unauthorised_reason"] = ""
-    if _given(given, "repeat_viewing_reference"):
-        check(
-            "repeat_viewing_reference",
-            fields.text,
-            given["repeat_viewing_reference"],
-            required=False,
-            max_length=200,
-            single_line=True,
-        )
-    else:
-        clean["repeat_viewing_reference"] = ""
     _check_times(clean, errors, lookups.now)
     if not errors:
         _check_authorisation(db, case_id, clean, errors, importing=importing, coverage=lookups.coverage)
@@ -584,11 +576,6 @@ def normalise(
     clean["occurred_at"], clean["occurred_precision"] = occurred.at, occurred.precision
     clean["occurred_approximate"] = int(occurred.approximate)
     return dict(zip(_VERSION_COLUMNS, _version_values(clean), strict=True))
-
-
-def _given(given: dict, name: str) -> bool:
-    """Whether an optional field holds anything to check: most rows leave most of them empty."""
-    return given.get(name, "") != ""
 
 
 def _check_authorisation(db, case_id: int, clean: dict, errors: dict, *, importing: bool, coverage) -> None:
