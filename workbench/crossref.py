@@ -9,6 +9,7 @@ append-only like observations: withdrawing a link adds a version and keeps the h
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,14 +44,14 @@ def refresh(
     case_id: int,
     observation_ids: list[int] | None = None,
     *,
-    current: list[dict] | None = None,
+    current: list[Current] | None = None,
     new: bool = False,
     parsed: dict[str, dict] | None = None,
 ) -> int:
     """Recompute what the rules find, for some observations or (None) the whole case. Call inside
     the transaction that changed them; the caller has authorized. Returns the findings stored.
     A caller that holds the observations' current versions (an import, which has just written
-    them) passes them as `current`, rows as CURRENT_OBSERVATIONS_SQL gives, to save reading them back,
+    them) passes them as `current`, as `_current_observations` gives them, to save reading them back,
     and `new` when they were first recorded in this transaction: they have no findings yet to remove."""
     catalog = load_catalog()
     topics = veracity.Topics.from_catalog(catalog)
@@ -122,8 +123,7 @@ def refresh_recorded(
     them) and, in the same order, the version-1 values written. `parsed` holds details already
     read from their JSON (an import's checks read every row's), to save reading them again."""
     current = [
-        {**values, "id": observation_id, "code": code, "version": 1, "retracted": 0}
-        for (code, observation_id), values in zip(ids.items(), recorded, strict=True)
+        (observation_id, code, 1, values) for (code, observation_id), values in zip(ids.items(), recorded, strict=True)
     ]
     return refresh(db, case_id, list(ids.values()), current=current, new=True, parsed=parsed)
 
@@ -171,31 +171,36 @@ KNOWN_ACCOUNTS_SQL = """
     FROM accounts a JOIN people p ON p.id = a.person_id WHERE a.case_id = ? ORDER BY a.id"""
 
 
-def _current_observations(db, case_id: int, observation_ids: list[int] | None) -> list[dict]:
+# An observation the rules read: its id, code and current version number, and that version's values
+# (kind, indicator, details, person_id, occurred_at, occurred_precision, occurred_approximate, observed_at).
+Current = tuple[int, str, int, Mapping]
+
+
+def _current_observations(db, case_id: int, observation_ids: list[int] | None) -> list[Current]:
+    """The observations' current versions, leaving out the retracted: they claim nothing."""
     some = observation_ids is not None
-    return list(
-        db.query(
-            CURRENT_OBSERVATIONS_SQL.format("AND o.id IN (SELECT value FROM json_each(?))" if some else ""),
-            (case_id, json.dumps(observation_ids)) if some else (case_id,),
-        )
+    rows = db.query(
+        CURRENT_OBSERVATIONS_SQL.format("AND o.id IN (SELECT value FROM json_each(?))" if some else ""),
+        (case_id, json.dumps(observation_ids)) if some else (case_id,),
     )
+    return [(row["id"], row["code"], row["version"], row) for row in rows if not row["retracted"]]
 
 
 def _claims(
-    rows: list[dict], catalog: Catalog, topics: veracity.Topics, parsed: dict[str, dict] | None = None
+    observations: list[Current], catalog: Catalog, topics: veracity.Topics, parsed: dict[str, dict] | None = None
 ) -> list[Claim]:
     claims = []
     claiming = {
         name for name, kind in catalog.kinds.items() if kind.claim_fields or any(i.concern for i in kind.indicators)
     }
-    for row in rows:
-        if row["retracted"] or row["kind"] not in claiming:
+    for observation_id, code, version, row in observations:
+        if row["kind"] not in claiming:
             continue
         kind = catalog.kinds[row["kind"]]
         when, note = veracity.claim_period(
             row["occurred_at"], row["occurred_precision"], bool(row["occurred_approximate"]), row["observed_at"]
         )
-        base = Claim(row["id"], row["code"], row["version"], row["person_id"], when, note, kind.claim_source)
+        base = Claim(observation_id, code, version, row["person_id"], when, note, kind.claim_source)
         details = parsed.get(row["details"]) if parsed else None
         if details is None:
             details = json.loads(row["details"])
