@@ -525,7 +525,7 @@ def normalise(
     lookups = lookups or CaseLookups.read(db, case_id)
     catalog = lookups.catalog
     given = given or {}
-    if None in given.values():  # a form's empty field; a file's cells are never None
+    if not importing and None in given.values():  # a form's empty field; a file's cells are never None
         given = {k: ("" if v is None else v) for k, v in given.items()}
     check = fields.Checks()
     check.clean, check.errors = lookups.coded(given)
