@@ -39,6 +39,11 @@ COLUMNS = [
 # --- what the rules find -------------------------------------------------------------------------
 
 
+# An observation the rules read: its id, code and current version number, and that version's values
+# (kind, indicator, details, person_id, occurred_at, occurred_precision, occurred_approximate, observed_at).
+Current = tuple[int, str, int, Mapping]
+
+
 def refresh(
     db: sqlite_utils.Database,
     case_id: int,
@@ -169,11 +174,6 @@ CURRENT_FACTS_SQL = """
 KNOWN_ACCOUNTS_SQL = """
     SELECT a.id, a.code, a.platform, a.handle, a.person_id, p.code AS person, p.pseudonym, p.role
     FROM accounts a JOIN people p ON p.id = a.person_id WHERE a.case_id = ? ORDER BY a.id"""
-
-
-# An observation the rules read: its id, code and current version number, and that version's values
-# (kind, indicator, details, person_id, occurred_at, occurred_precision, occurred_approximate, observed_at).
-Current = tuple[int, str, int, Mapping]
 
 
 def _current_observations(db, case_id: int, observation_ids: list[int] | None) -> list[Current]:
