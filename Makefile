@@ -23,7 +23,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 
 run: $(VENV)/.runtime
 	$(BIN)/workbench init --demo
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address localhost
+	$(BIN)/streamlit run server.py --server.port $(PORT) --server.address localhost
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest

@@ -1,4 +1,4 @@
-"""Cold start: from `streamlit run app.py` to the first page served, against a one-line Streamlit app.
+"""Cold start: from `streamlit run server.py` to the first page served, against a one-line Streamlit app.
 
     python -m bench.cold_start [--repeat 3] [--check]
 
@@ -8,7 +8,7 @@ Then, in turns, `--repeat` times each, on a free loopback port:
 
 - baseline: `streamlit run` of a one-line app (`st.title("Hello")`), timed from the spawn until
   the browser shows its heading;
-- figure: `streamlit run app.py` of the workbench, timed from the spawn until the browser shows
+- figure: `streamlit run server.py` of the workbench, timed from the spawn until the browser shows
   the sign-in page (its Sign in button): the Python start, Streamlit's, the workbench's imports,
   opening and migrating the database, the schemas and the first script run.
 
@@ -92,7 +92,7 @@ def run(repeat: int = DEFAULT_REPEAT) -> Result:
                     page = browser.new_page()
                     figure_times.append(
                         _time_to_ready(
-                            page, ROOT / "app.py", env, "button:has-text('Sign in')", folder / f"app-{turn}.log"
+                            page, ROOT / "server.py", env, "button:has-text('Sign in')", folder / f"app-{turn}.log"
                         )
                     )
                     page.close()

@@ -9,7 +9,7 @@ actions, errors and the 95th percentile time per action. Target: no errors, no l
 
 Setup, not timed: a fresh workbench home in a temp folder with the demo (`workbench init --demo`, as
 the browser tests' `start_app` does), N - ceil(N/5) analysts added with the CLI (`user add`, `case
-member add DEMO-001 ... --role analyst`), and `streamlit run app.py` on a free 127.0.0.1 port in its
+member add DEMO-001 ... --role analyst`), and `streamlit run server.py` on a free 127.0.0.1 port in its
 own process group. One Chromium (Debian's /usr/bin/chromium, headless) with a browser context per
 session, driven by Playwright's async API from one event loop: every session is a coroutine that
 spends its time awaiting the browser, so all N are in flight at once (threads with the sync API
@@ -30,7 +30,7 @@ the others sign in as their own analyst. A round, repeated until the time is up:
     export page   the Export link, until its heading and "Earlier exports"
     export        (lead only) purpose and recipient unique to the round: "Export", until a new
                   "Exported EXP-nnnn: ..."
-    download      (lead only) "Download the bundle", until the browser has the file
+    download      (lead only) the "Download the bundle" link, until the browser has the file
 
 plus, once per session (and again after an error), "open app" (the URL, until the sign-in form) and
 "sign in" (until the Home heading). A general note is about no account, so the repeated-viewing limit
@@ -417,8 +417,10 @@ class Session:
         self.log.exported.append((purpose, code))
 
         async def download() -> None:
-            async with page.expect_download() as started:
-                await page.get_by_role("button", name="Download the bundle").click()
+            # The link opens a tab that turns into the download (the workbench's /files/ endpoint).
+            async with page.context.expect_page() as opened, page.context.expect_event("download") as started:
+                await page.get_by_role("link", name="Download the bundle").click()
+            await (await opened.value).close()
             path = await (await started.value).path()
             if not path or Path(path).stat().st_size == 0:
                 raise RuntimeError("the downloaded bundle is empty")

@@ -3,9 +3,10 @@
 import streamlit as st
 
 from workbench import activity
+from workbench.downloads import filters_as_params
 from workbench.errors import WorkbenchError
 from workbench.ui import session
-from workbench.ui.download import csv_download
+from workbench.ui.download import prepared_download
 from workbench.ui.events_table import events_table
 from workbench.ui.feedback import show_error
 from workbench.ui.managed_case import pick_managed_case
@@ -45,9 +46,11 @@ st.caption(
     + (f" (the newest {activity.SHOWN_AT_MOST:,}; download for all of them)." if shown.truncated else ".")
 )
 events_table(shown.events)
-csv_download(
+prepared_download(
     "Download as CSV",
-    f"{reference}-activity.csv",
-    lambda conn: activity.case_activity(conn, user, reference, filters, limit=None, downloading=True).events,
+    reference=reference,
+    kind="activity.csv",
+    file_name=f"{reference}-activity.csv",
+    params={"filters": filters_as_params(filters)},
     key="activity_csv",
 )

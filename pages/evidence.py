@@ -8,7 +8,7 @@ from workbench.access import Right
 from workbench.errors import WorkbenchError
 from workbench.schemas import load_catalog
 from workbench.timeutil import format_local
-from workbench.ui import session
+from workbench.ui import download, session
 from workbench.ui.evidence_item import show_item
 from workbench.ui.evidence_upload import show_last_results, upload_form
 from workbench.ui.feedback import notify_after_rerun, show_error, show_notice
@@ -66,7 +66,7 @@ with gallery:
     batch = shown[(page - 1) * PER_PAGE : page * PER_PAGE]
     st.caption(f"{len(shown)} items. Previews are copies re-encoded from the pixels, without metadata.")
     images = [item.code for item in batch if item.category == "image" and not item.purged]
-    previews = evidence.previews(db, user, reference, images) if images else {}
+    previews = download.previews(reference, images) if images else {}
     for start in range(0, len(batch), COLUMNS):
         for column, item in zip(st.columns(COLUMNS), batch[start : start + COLUMNS], strict=False):
             with column.container(border=True):
@@ -75,7 +75,7 @@ with gallery:
                 elif item.category == "page":
                     st.info("Saved page: not shown in the app", icon=":material/description:")
                 elif previews.get(item.code):
-                    st.image(previews[item.code], width="stretch", alt=f"Preview of {item.code}")
+                    download.image(previews[item.code], f"Preview of {item.code}")
                 else:
                     st.info("No preview", icon=":material/hide_image:")
                 st.text(f"{item.code} · {item.file_name[:40]}")

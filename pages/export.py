@@ -2,16 +2,14 @@
 README and SHA256SUMS) for a strategy meeting, the police, a court or a subject access request.
 Each export is a sharing decision on record: why, for whom, with what left out."""
 
-import tempfile
 from datetime import date
-from pathlib import Path
 
 import streamlit as st
 
-from workbench import access, export
+from workbench import access, downloads, export
 from workbench.access import Right
 from workbench.errors import ValidationError, WorkbenchError
-from workbench.ui import session
+from workbench.ui import download, session
 from workbench.ui.feedback import field_error, show_error
 from workbench.ui.safe import escape
 
@@ -24,7 +22,7 @@ REDACTIONS = {
     "urls": "Web addresses",
     "gps": "GPS positions (and files that hold one)",
 }
-_BUNDLE = "export_bundle"  # the last bundle made in this session, for its download button
+_BUNDLE = "export_bundle"  # the last bundle made in this session: its code and the link to fetch it once
 _ERRORS = "export_errors"
 
 st.title("Export")
@@ -81,28 +79,26 @@ else:
             conditions_met=conditions,
         )
         bar = st.progress(0.0, text="Starting")
-        name = f"{reference}-{date.today().isoformat()}.zip"
-        with tempfile.TemporaryDirectory() as folder:  # nothing stays on the server
-            try:
-                result = export.export_case(
-                    db, user, reference, Path(folder) / name, options,
-                    progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),
-                )  # fmt: skip
-            except ValidationError as e:
-                st.session_state[_ERRORS] = e.errors
-                st.rerun()
-            except WorkbenchError as e:
-                bar.empty()
-                show_error(e)
-                st.stop()
-            st.session_state.pop(_ERRORS, None)
-            st.session_state[_BUNDLE] = {
-                "code": result.code,
-                "name": name,
-                "sha256": result.sha256,
-                "left_out": result.left_out_conditional,
-                "data": result.path.read_bytes(),
-            }
+        try:
+            result, token = downloads.export_for_download(
+                db, user, reference, options, sign_in_id=session.sign_in_id(),
+                progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),
+            )  # fmt: skip
+        except ValidationError as e:
+            st.session_state[_ERRORS] = e.errors
+            st.rerun()
+        except WorkbenchError as e:
+            bar.empty()
+            show_error(e)
+            st.stop()
+        st.session_state.pop(_ERRORS, None)
+        st.session_state[_BUNDLE] = {
+            "code": result.code,
+            "name": result.path.name,  # REF-date.zip, in a folder of its own in the outbox
+            "sha256": result.sha256,
+            "left_out": result.left_out_conditional,
+            "token": token,
+        }
         st.rerun()
 
     bundle = st.session_state.get(_BUNDLE)
@@ -115,15 +111,13 @@ else:
                 "were not stated.",
                 icon=":material/visibility_off:",
             )
-        st.download_button(
+        download.link(
+            bundle["token"],
             "Download the bundle",
-            bundle["data"],
-            file_name=bundle["name"],
-            mime="application/zip",
-            icon=":material/download:",
-            on_click="ignore",
+            minutes=downloads.minutes_valid("export.bundle"),
             key="export_download",
         )
+        st.caption("Missed it? Export again: each bundle is handed over once and is not kept on the server.")
 
 st.subheader("Earlier exports")
 if earlier.empty:

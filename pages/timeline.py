@@ -7,11 +7,12 @@ import streamlit as st
 
 from workbench import access, milestones, observations, timeline, timeline_chart
 from workbench.access import Right
+from workbench.downloads import filters_as_params
 from workbench.errors import WorkbenchError
 from workbench.schemas import load_catalog
 from workbench.ui import session
 from workbench.ui.actions_view import outstanding_banner
-from workbench.ui.download import file_download
+from workbench.ui.download import prepared_download
 from workbench.ui.feedback import FieldForm, show_error, show_notice
 from workbench.ui.timeline_view import chart_and_pick, events_table, weekly_activity
 
@@ -91,13 +92,15 @@ else:
     st.subheader("Events")
     events_table(listed, of=len(events))
     picked = None if len(listed) == len(events) else tuple(listed["event"])
-    file_download(
-        "Download these events (CSV)",
-        f"{reference}-timeline.csv",
-        lambda conn: timeline.download_csv(conn, user, reference, filters, only=picked),
-        mime="text/csv",
-        key="timeline_download",
-    )
+    if access.allowed(db, user, Right.DOWNLOAD, reference):
+        prepared_download(
+            "Download these events (CSV)",
+            reference=reference,
+            kind="timeline.csv",
+            file_name=f"{reference}-timeline.csv",
+            params={"filters": filters_as_params(filters), "only": picked},
+            key="timeline_download",
+        )
     st.subheader("Activity per week")
     weekly_activity(events)
 

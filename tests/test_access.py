@@ -8,6 +8,8 @@ from workbench import access, cases, observations, users
 from workbench.access import SYSTEM, Right, authorize
 from workbench.errors import NotFound, PermissionDenied, ValidationError
 
+from .conftest import CASE
+
 GOOD_PASSWORD = "a-perfectly-fine-password"
 
 
@@ -115,3 +117,42 @@ def test_a_new_member_sees_the_case_in_their_list(db, analyst2):
     cases.add_member(db, SYSTEM, "CASE-1", "analyst2", "reviewer")
     listed = cases.list_cases(db, analyst2)
     assert listed[["reference", "my_role", "lead"]].values.tolist() == [["CASE-1", "reviewer", "analyst"]]
+
+
+# --- the account as it is now (issue 24, point 2) ----------------------------------------------------
+
+
+def test_an_actor_captured_before_deactivation_is_refused_everywhere(db, admin, analyst):
+    """A page left open, a callback or a link holds the Actor it was drawn with; the check does not
+    trust it, it reads the account."""
+    captured = analyst
+    assert authorize(db, captured, Right.VIEW, CASE).reference == CASE
+    users.set_active(db, admin, "analyst", False)
+    with pytest.raises(PermissionDenied, match="not active"):
+        authorize(db, captured, Right.VIEW, CASE)
+    with pytest.raises(PermissionDenied, match="not active"):
+        observations.list_observations(db, captured, CASE)
+    users.set_active(db, admin, "analyst", True)
+    assert authorize(db, captured, Right.VIEW, CASE).reference == CASE
+
+
+def test_a_role_changed_since_the_actor_was_read_counts_at_once(db, admin, analyst2):
+    cases.add_member(db, admin, CASE, "analyst2", "analyst")
+    captured = analyst2
+    assert authorize(db, captured, Right.RECORD, CASE)
+    users.set_role(db, admin, "analyst2", "reviewer")
+    with pytest.raises(PermissionDenied):
+        authorize(db, captured, Right.RECORD, CASE)
+    assert authorize(db, captured, Right.VIEW, CASE)  # a reviewer still reads
+
+
+def test_an_administrator_demoted_or_deactivated_loses_admin_work_at_once(db, admin):
+    second = users.create_user(db, admin, "second-admin", "admin", "second-admin-password-2026")
+    users.list_users(db, second)
+    users.set_role(db, admin, "second-admin", "analyst")
+    with pytest.raises(PermissionDenied):
+        users.list_users(db, second)  # `second` still says admin; the database does not
+    users.set_role(db, admin, "second-admin", "admin")
+    users.set_active(db, admin, "second-admin", False)
+    with pytest.raises(PermissionDenied):
+        users.create_user(db, second, "x-user", "analyst", "x-user-password-long-2026")

@@ -25,6 +25,7 @@ from workbench import (
     cases,
     conference,
     crossref,
+    downloads,
     evidence,
     export,
     facts,
@@ -35,6 +36,7 @@ from workbench import (
     people,
     persons_of_concern,
     retention,
+    signins,
     timeline,
     users,
     viewing,
@@ -64,14 +66,17 @@ EXPECTED = {
     "analyst member": {
         Right.VIEW: ALLOWED, Right.RECORD: ALLOWED, Right.MANAGE_MEMBERS: DENIED, Right.EXPORT: DENIED,
         Right.PURGE: DENIED, Right.AUDIT: DENIED, Right.VERIFY: ALLOWED, Right.CLOSE: DENIED, Right.DELETE: DENIED,
+        Right.DOWNLOAD: ALLOWED,
     },
     "reviewer member": {
         Right.VIEW: ALLOWED, Right.RECORD: DENIED, Right.MANAGE_MEMBERS: DENIED, Right.EXPORT: DENIED,
         Right.PURGE: DENIED, Right.AUDIT: DENIED, Right.VERIFY: DENIED, Right.CLOSE: DENIED, Right.DELETE: DENIED,
+        Right.DOWNLOAD: DENIED,  # a reviewer reads on screen: no originals or CSV files leave with them
     },
     "admin member (as analyst)": {
         Right.VIEW: ALLOWED, Right.RECORD: ALLOWED, Right.MANAGE_MEMBERS: ALLOWED, Right.EXPORT: DENIED,
         Right.PURGE: ALLOWED, Right.AUDIT: ALLOWED, Right.VERIFY: ALLOWED, Right.CLOSE: ALLOWED, Right.DELETE: ALLOWED,
+        Right.DOWNLOAD: ALLOWED,
     },
     "analyst non-member": dict.fromkeys(_ALL, HIDDEN),
     "reviewer non-member": dict.fromkeys(_ALL, HIDDEN),
@@ -79,6 +84,7 @@ EXPECTED = {
     "admin non-member": {
         Right.VIEW: HIDDEN, Right.RECORD: HIDDEN, Right.MANAGE_MEMBERS: ALLOWED, Right.EXPORT: HIDDEN,
         Right.PURGE: ALLOWED, Right.AUDIT: ALLOWED, Right.VERIFY: ALLOWED, Right.CLOSE: ALLOWED, Right.DELETE: ALLOWED,
+        Right.DOWNLOAD: HIDDEN,
     },
 }  # fmt: skip
 
@@ -205,7 +211,7 @@ CALLS = {
     "need.level_history": (Right.VIEW, lambda db, who: need.level_history(db, who, CASE)),
     "timeline.timeline": (Right.VIEW, lambda db, who: timeline.timeline(db, who, CASE)),
     "timeline.download_csv": (
-        Right.VIEW, lambda db, who: timeline.download_csv(db, who, CASE, timeline.TimelineFilter()),
+        Right.DOWNLOAD, lambda db, who: timeline.download_csv(db, who, CASE, timeline.TimelineFilter()),
     ),
     "conference.conference_view": (
         Right.VIEW, lambda db, who: conference.conference_view(db, who, CASE, pseudonyms_only=True),
@@ -218,7 +224,7 @@ CALLS = {
     "evidence.list_evidence": (Right.VIEW, lambda db, who: evidence.list_evidence(db, who, CASE)),
     "evidence.view": (Right.VIEW, lambda db, who: evidence.view(db, who, CASE, "EV-0001")),
     "evidence.previews": (Right.VIEW, lambda db, who: evidence.previews(db, who, CASE, ["EV-0001"])),
-    "evidence.original": (Right.VIEW, lambda db, who: evidence.original(db, who, CASE, "EV-0001")),
+    "evidence.original": (Right.DOWNLOAD, lambda db, who: evidence.original(db, who, CASE, "EV-0001")),
     "evidence.purge": (Right.PURGE, lambda db, who: evidence.purge(db, who, CASE, "EV-0001", "wrong case")),
     "evidence.verify_case": (Right.VERIFY, lambda db, who: evidence.verify_case(db, who, CASE)),
     "viewing.log_view": (
@@ -233,6 +239,20 @@ CALLS = {
         Right.CLOSE,
         lambda db, who: _closed_first(db, who, Right.CLOSE, retention.extend_review, "2199-01-01", "Complaint open"),
     ),
+    "downloads.offer": (
+        Right.DOWNLOAD,
+        lambda db, who: downloads.offer(
+            db, who, CASE, "evidence.original", sign_in_id=signins.begin(db, who, "password", "key"),
+            file_name="r.png", params={"code": "EV-0001"},
+        ),
+    ),
+    "downloads.export_for_download": (
+        Right.EXPORT,
+        lambda db, who: downloads.export_for_download(
+            db, who, CASE, export.ExportOptions("Strategy meeting", "Police"),
+            sign_in_id=signins.begin(db, who, "password", "key"),
+        ),
+    ),
     "retention.review_details": (Right.CLOSE, lambda db, who: retention.review_details(db, who, CASE)),
     "retention.delete_case": (
         Right.DELETE,
@@ -242,7 +262,7 @@ CALLS = {
 
 MODULES = (
     cases, people, observations, facts, crossref, milestones, actions, immediate_risk, timeline, conference, activity,
-    evidence, export, need, viewing, persons_of_concern, retention, authorisations,
+    evidence, export, need, viewing, persons_of_concern, retention, authorisations, downloads,
 )  # fmt: skip
 _STATE_TABLES = (
     "users", "cases", "case_members", "people", "accounts", "observations", "observation_versions", "facts",

@@ -495,7 +495,7 @@ def test_a_temporary_password_allows_no_administration(db, counts, admin):
     assert boss.is_admin
     before, rows = counts(), _rows(db)
     with pytest.raises(PermissionDenied) as raised:
-        access.require_admin(boss, "add users")
+        access.require_admin(db, boss, "add users")
     assert str(raised.value) == NOT_READY
     for attempt in (
         lambda: users.list_users(db, boss),
@@ -719,19 +719,6 @@ def test_current_actor_rereads_the_user(db, analyst):
 def test_current_actor_sees_a_password_reset_at_the_next_click(db, admin, analyst):
     users.reset_password(db, admin, "analyst", TEMPORARY)
     assert users.current_actor(db, analyst.id).must_change_password is True
-
-
-def test_sign_out_is_audited(db, analyst):
-    seq = _last_seq(db)
-    users.sign_out(db, analyst)
-    users.sign_out(db, analyst, reason="idle for 30 minutes")
-    first, second = _events(db, seq)
-    assert (first["username"], first["action"], json.loads(first["details"])) == (
-        "analyst",
-        "sign_out",
-        {"reason": "signed out"},
-    )
-    assert json.loads(second["details"]) == {"reason": "idle for 30 minutes"}
 
 
 # --- single sign-on ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ Users, passwords and sign-in live in `users.py`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import sqlite_utils
@@ -31,6 +31,7 @@ class Right(StrEnum):
     VERIFY = "verify the stored evidence"  # re-hash files: reads no content
     CLOSE = "close or reopen the case"  # and see or extend when it comes up for review: no content
     DELETE = "delete the case"  # for good, once closed: administrators only
+    DOWNLOAD = "take copies out of the workbench"  # originals and CSV files; reviewers read on screen only
 
 
 # What an administrator may do in any case without being a member: manage who is in it, see who
@@ -42,7 +43,7 @@ _ADMIN_RIGHTS = {Right.MANAGE_MEMBERS, Right.AUDIT, Right.VERIFY, Right.PURGE, R
 
 _MEMBER_RIGHTS = {
     "reviewer": {Right.VIEW},
-    "analyst": {Right.VIEW, Right.RECORD, Right.VERIFY},
+    "analyst": {Right.VIEW, Right.RECORD, Right.VERIFY, Right.DOWNLOAD},
     "lead": set(Right) - {Right.DELETE},  # a lead closes their case; deleting it is an administrator's call
 }
 
@@ -78,9 +79,21 @@ class CaseAccess:
     member_role: str | None
 
 
+def current(db: sqlite_utils.Database, actor: Actor) -> Actor:
+    """The actor as the database says now: a deactivated account acts no more, and a changed role
+    counts at once, however long ago the page, callback or download link was made."""
+    if actor.is_system:
+        return actor
+    row = query_one(db, "SELECT role, active FROM users WHERE id = ?", (actor.id,)) if actor.id is not None else None
+    if row is None or not row["active"]:
+        raise PermissionDenied("Your account is not active.")
+    return actor if row["role"] == actor.role else replace(actor, role=row["role"])
+
+
 def authorize(db: sqlite_utils.Database, actor: Actor, right: Right, reference: str) -> CaseAccess:
     """The one permission check for anything inside a case."""
     require_ready(actor)
+    actor = current(db, actor)
     case = query_one(db, "SELECT * FROM cases WHERE reference = ?", (str(reference or "").strip(),))
     membership = None
     if case and actor.id is not None:
@@ -123,9 +136,9 @@ def require_ready(actor: Actor) -> None:
         raise PermissionDenied("Set a new password first: yours was a temporary one.")
 
 
-def require_admin(actor: Actor, doing: str) -> None:
+def require_admin(db: sqlite_utils.Database, actor: Actor, doing: str) -> None:
     require_ready(actor)
-    if not actor.is_admin:
+    if not current(db, actor).is_admin:
         raise PermissionDenied(f"Only an administrator can {doing}.")
 
 

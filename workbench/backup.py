@@ -123,7 +123,7 @@ def create_backup(
 ) -> BackupResult:
     """Write a consistent copy of the database and the evidence it names to `target` (a .tar),
     while the app may be writing. Administrators and the operator at the shell; audited."""
-    require_admin(actor, "back up the workbench")
+    require_admin(db, actor, "back up the workbench")
     say = progress or (lambda stage, done, total: None)
     target = Path(os.path.abspath(target))
     database = _database_path(db)

@@ -14,6 +14,7 @@ from workbench.access import (
     CaseAccess,
     Right,
     authorize,
+    current,
     may_create_cases,
     require_ready,
 )
@@ -57,7 +58,7 @@ def create_case(
 ) -> CaseAccess:
     """Open a case. Its lead becomes a member with the lead role; the child becomes person P-0001."""
     require_ready(actor)
-    if not may_create_cases(actor):
+    if not may_create_cases(current(db, actor)):
         raise PermissionDenied("Only analysts and administrators can open cases.")
     errors = {}
     checks = {

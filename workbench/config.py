@@ -41,6 +41,15 @@ def _positive_number(name: str, default: float, unit: str) -> float:
     return number
 
 
+def _yes_or_no(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("1", "0", "true", "false", "yes", "no"):
+        raise ConfigurationError(f"{name} must be 1 or 0 (true or false), not {raw[:40]!r}")
+    return raw in ("1", "true", "yes")
+
+
 def _positive_minutes(name: str, default: float) -> float:
     return _positive_number(name, default, "minutes")
 
@@ -124,6 +133,9 @@ class Settings:
     sign_in: SignInPolicy = SignInPolicy()
     evidence: EvidenceLimits = EvidenceLimits()
     viewing: ViewingPolicy = ViewingPolicy()
+    # Browsers reach the workbench over HTTPS (through the reverse proxy): cookies are Secure and
+    # take the __Host- prefix, so no other site or subdomain can set or read them.
+    secure_cookies: bool = False
 
     @property
     def database_path(self) -> Path:
@@ -143,4 +155,5 @@ class Settings:
             sign_in=SignInPolicy.from_env(),
             evidence=EvidenceLimits.from_env(),
             viewing=ViewingPolicy.from_env(),
+            secure_cookies=_yes_or_no("WORKBENCH_SECURE_COOKIES", False),
         )

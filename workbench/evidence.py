@@ -446,8 +446,8 @@ def previews(db: sqlite_utils.Database, actor: Actor, reference: str, codes: Seq
 
 
 def original(db: sqlite_utils.Database, actor: Actor, reference: str, code: str) -> tuple[EvidenceItem, bytes]:
-    """The bytes exactly as received, for download (audited)."""
-    access = authorize(db, actor, Right.VIEW, reference)
+    """The bytes exactly as received, for download (audited). Reviewers read on screen only."""
+    access = authorize(db, actor, Right.DOWNLOAD, reference)
     item = _item(db, access.case_id, code)
     if item.purged:
         raise Conflict(f"{item.code} was purged on {item.purged_at}: its bytes are gone.")
@@ -574,7 +574,7 @@ def verify_case(db: sqlite_utils.Database, actor: Actor, reference: str) -> Veri
 
 def verify_all(db: sqlite_utils.Database, actor: Actor) -> VerifyReport:
     """Every case's files (administrators and the operator at the shell)."""
-    require_admin(actor, "verify the whole evidence store")
+    require_admin(db, actor, "verify the whole evidence store")
     cases = [(row["id"], row["reference"]) for row in db.query("SELECT id, reference FROM cases ORDER BY id")]
     return _verify(db, actor, cases, case_ref=None)
 

@@ -296,7 +296,7 @@ def due_for_review(
     """Administrators: the closed cases whose review-by date has passed or falls within the
     schedule's window (every closed case with every_closed), soonest first. Reference, status,
     closed when, review-by, days left (negative: overdue) and lead: no titles, no content."""
-    require_admin(actor, "see which cases are due for review")
+    require_admin(db, actor, "see which cases are due for review")
     today = today or _today()
     horizon = (today + timedelta(days=load_schedule().due_within_days)).isoformat()
     rows = db.query(
@@ -595,7 +595,7 @@ def sweep_store(db: sqlite_utils.Database, actor: Actor) -> Sweep:
     """Administrators: remove files in the evidence store that no record vouches for: the folder of
     a case that no longer exists (a deletion that stopped between its commit and its files), and a
     file in a case's folder that no item of the case (not purged) names. Audited."""
-    require_admin(actor, "sweep the evidence store")
+    require_admin(db, actor, "sweep the evidence store")
     store = EvidenceStore.for_database(db)
     files = folders = 0
     with transaction(db):  # the write lock: no upload is between placing its file and its record
@@ -628,7 +628,7 @@ def sweep_store(db: sqlite_utils.Database, actor: Actor) -> Sweep:
 
 def tombstones(db: sqlite_utils.Database, actor: Actor) -> pd.DataFrame:
     """Administrators: what is left of each deleted case, newest first; audited."""
-    require_admin(actor, "see the deleted cases")
+    require_admin(db, actor, "see the deleted cases")
     rows = list(db.query("SELECT * FROM case_tombstones ORDER BY id DESC"))
     frame = pd.DataFrame(
         [

@@ -78,8 +78,9 @@ def download_csv(
     only: Collection[str] | None = None,
 ) -> bytes:
     """The filtered timeline as a CSV file (UTF-8 with a byte-order mark, for Excel); audited.
-    `only` narrows it to the events picked on the chart (their `event` keys)."""
-    access = authorize(db, actor, Right.VIEW, reference)
+    `only` narrows it to the events picked on the chart (their `event` keys). Reviewers read on
+    screen only."""
+    access = authorize(db, actor, Right.DOWNLOAD, reference)
     _, chosen = _chosen(db, access.case_id, filters)
     if only is not None:
         chosen = chosen[chosen["event"].isin(set(only))].reset_index(drop=True)

@@ -45,7 +45,7 @@ def create_user(
     temporary: bool = False,
 ) -> Actor:
     """Add an account. A temporary password must be replaced at first sign-in."""
-    require_admin(actor, "add users")
+    require_admin(db, actor, "add users")
     errors = {}
     try:
         username = fields.username(username)
@@ -212,10 +212,6 @@ def authenticate_sso(db: sqlite_utils.Database, claims: SingleSignOnClaims) -> A
     return Actor(user["id"], user["username"], user["display_name"], user["role"])
 
 
-def sign_out(db: sqlite_utils.Database, actor: Actor, *, reason: str = "signed out") -> None:
-    audit.record(db, actor.username, "sign_out", details={"reason": reason})
-
-
 def current_actor(db: sqlite_utils.Database, user_id: int) -> Actor | None:
     """Re-read the signed-in user on every run: a deactivated account stops at its next click."""
     user = query_one(db, "SELECT * FROM users WHERE id = ?", (user_id,))
@@ -276,7 +272,7 @@ def change_password(
 
 def reset_password(db: sqlite_utils.Database, actor: Actor, username: str, temporary_password: str) -> None:
     """An administrator gives a temporary password; its holder must set their own at sign-in."""
-    require_admin(actor, "reset passwords")
+    require_admin(db, actor, "reset passwords")
     user = _managed_user(db, username)
     try:
         passwords.check(temporary_password, user["username"])
@@ -303,7 +299,7 @@ def _managed_user(db: sqlite_utils.Database, username: object) -> dict:
 
 def set_active(db: sqlite_utils.Database, actor: Actor, username: str, active: bool) -> None:
     """Deactivate (their open sessions end at their next click) or reactivate an account."""
-    require_admin(actor, "deactivate or reactivate accounts")
+    require_admin(db, actor, "deactivate or reactivate accounts")
     user = _managed_user(db, username)
     if not active and user["id"] == actor.id:
         raise PermissionDenied("You cannot deactivate your own account.")
@@ -315,7 +311,7 @@ def set_active(db: sqlite_utils.Database, actor: Actor, username: str, active: b
 
 
 def unlock(db: sqlite_utils.Database, actor: Actor, username: str) -> None:
-    require_admin(actor, "unlock accounts")
+    require_admin(db, actor, "unlock accounts")
     user = _managed_user(db, username)
     with transaction(db):
         db.execute("UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", (user["id"],))
@@ -323,7 +319,7 @@ def unlock(db: sqlite_utils.Database, actor: Actor, username: str) -> None:
 
 
 def set_role(db: sqlite_utils.Database, actor: Actor, username: str, role: str) -> None:
-    require_admin(actor, "change roles")
+    require_admin(db, actor, "change roles")
     user = _managed_user(db, username)
     try:
         role = fields.choice(role, ROLES)
@@ -348,7 +344,7 @@ def set_role(db: sqlite_utils.Database, actor: Actor, username: str, role: str) 
 
 def set_email(db: sqlite_utils.Database, actor: Actor, username: str, email: str) -> None:
     """The address single sign-on maps to this account; empty removes it."""
-    require_admin(actor, "set e-mail addresses")
+    require_admin(db, actor, "set e-mail addresses")
     user = _managed_user(db, username)
     try:
         clean = fields.email(email)
@@ -366,7 +362,7 @@ def _active_admins(db: sqlite_utils.Database) -> int:
 
 def list_users(db: sqlite_utils.Database, actor: Actor) -> pd.DataFrame:
     """Every account with its state: active, locked until, password temporary, last sign-in."""
-    require_admin(actor, "list users")
+    require_admin(db, actor, "list users")
     now = now_utc()
     rows = db.query(
         """

@@ -139,13 +139,15 @@ def start_app(
     *,
     url_host: str = "127.0.0.1",
     port: int | None = None,
+    script: str = "server.py",
 ) -> Iterator[RunningApp]:
     """Make a demo database under `home` and serve the app on a free loopback port.
 
     `extra_env` adds settings (WORKBENCH_IDLE_MINUTES...), `extra_args` Streamlit options
     (--secrets.files=...). `url_host` is the host the browser should use (single sign-on needs
     the one its redirect_uri names) and `port` a port chosen beforehand (free_port()) for settings
-    that must name it. Fails if the server logged a traceback.
+    that must name it. `script` is what `streamlit run` runs: the workbench's server, or app.py
+    alone (Streamlit's server without the workbench's routes). Fails if the server logged a traceback.
     """
     env = {**os.environ, "WORKBENCH_HOME": str(home), **(extra_env or {})}
     subprocess.run(
@@ -157,7 +159,7 @@ def start_app(
         "-m",
         "streamlit",
         "run",
-        str(ROOT / "app.py"),
+        str(ROOT / script),
         "--server.headless=true",
         f"--server.port={port}",
         "--server.address=127.0.0.1",
@@ -223,3 +225,20 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def save_link(page, label):
+    """Click a download link the workbench drew (it opens in a new tab, which becomes a download)
+    and return the download, as a user's browser receives it."""
+    link = page.get_by_role("link", name=label)
+    link.wait_for()
+    with page.context.expect_page() as opened, page.context.expect_event("download") as arriving:
+        link.click()
+    opened.value.close()
+    return arriving.value
+
+
+def save(page, button: str, link):
+    """The workbench's two clicks: the button that asks for a file, then the link it reveals."""
+    page.get_by_role("button", name=button).click()
+    return save_link(page, link)

@@ -6,7 +6,7 @@ import io
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import save, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -24,9 +24,7 @@ def test_the_lead_downloads_the_activity_and_the_download_is_audited(page, demo_
     before = demo_app.last_seq()
     assert not [a for _, a, _ in demo_app.audit(after=before) if a == "case.activity.download"]
 
-    with page.expect_download() as started:
-        page.get_by_role("button", name="Download as CSV").click()
-    download = started.value
+    download = save(page, "Download as CSV", "Save DEMO-001-activity.csv")
     assert download.suggested_filename == "DEMO-001-activity.csv"
     text = download.path().read_bytes().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))

@@ -16,7 +16,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests import evidence_files as ef
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import save, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -138,8 +138,8 @@ def test_the_lead_uploads_several_files_and_downloads_the_original(page, demo_ap
 
     # What the browser was served: a re-encoded copy, upright, with no EXIF at all.
     source = item_preview.get_attribute("src")
-    assert source and "/media/" in source
-    served = page.request.get(source if source.startswith("http") else demo_app.url + source)
+    assert source and source.startswith("files/")  # the workbench's endpoint, never Streamlit's open /media/
+    served = page.request.get(f"{demo_app.url}/{source}")
     assert served.ok
     body = served.body()
     assert exifread.process_file(io.BytesIO(body), details=True) == {}
@@ -151,9 +151,7 @@ def test_the_lead_uploads_several_files_and_downloads_the_original(page, demo_ap
     assert abs(other_corner[0] - 128) < 30, other_corner
 
     before = demo_app.last_seq()
-    with page.expect_download() as started:
-        page.get_by_role("button", name="Download the original").click()
-    download = started.value
+    download = save(page, "Download the original", f"Save {photo_code}-{photo.stem}.jpg")
     assert download.suggested_filename == f"{photo_code}-{photo.stem}.jpg"
     assert hashlib.sha256(download.path().read_bytes()).hexdigest() == hashlib.sha256(photo.read_bytes()).hexdigest()
     downloads = [(u, d) for u, a, d in demo_app.audit(after=before) if a == "evidence.download"]

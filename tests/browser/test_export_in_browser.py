@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT, RunningApp, screenshot, sign_in, start_app
+from tests.browser.conftest import ROOT, RunningApp, save_link, screenshot, sign_in, start_app
 
 pytestmark = pytest.mark.browser
 
@@ -48,10 +48,9 @@ def test_the_lead_exports_the_case_and_the_bundle_verifies(page, export_app, tmp
     form.get_by_role("button", name="Export").click()
     expect(page.get_by_text(re.compile(r"^Exported EXP-0001: DEMO-001-\d{4}-\d{2}-\d{2}\.zip$"))).to_be_visible()
     expect(page.get_by_text(re.compile("graded C were left out"))).to_be_visible()
-    with page.expect_download() as downloaded:
-        page.get_by_role("button", name="Download the bundle").click()
-    bundle = tmp_path / downloaded.value.suggested_filename
-    downloaded.value.save_as(bundle)
+    downloaded = save_link(page, "Download the bundle")
+    bundle = tmp_path / downloaded.suggested_filename
+    downloaded.save_as(bundle)
 
     shown = page.get_by_test_id("stText").filter(has_text="SHA-256 ").inner_text()
     assert shown == f"SHA-256 {hashlib.sha256(bundle.read_bytes()).hexdigest()}"

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bench import crossref_data, timeline_data
-from tests.browser.conftest import RunningApp, screenshot, sign_in, start_app
+from tests.browser.conftest import RunningApp, save, screenshot, sign_in, start_app
 from workbench import conference, timeline, users
 from workbench.config import Settings
 from workbench.db import open_home
@@ -113,9 +113,7 @@ def _pick_a_mark(page) -> str:
 
 
 def _download(page) -> tuple[str, list[dict]]:
-    with page.expect_download() as started:
-        page.get_by_role("button", name="Download these events (CSV)").click()
-    download = started.value
+    download = save(page, "Download these events (CSV)", re.compile(r"^Save .*-timeline\.csv$"))
     text = download.path().read_bytes().decode("utf-8-sig")
     return download.suggested_filename, list(csv.DictReader(io.StringIO(text)))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from workbench import access, users
+from workbench import access, signins, users
 from workbench.config import Settings
 from workbench.db import open_home
 from workbench.demo import load_demo
@@ -54,10 +54,20 @@ def outsider(db) -> str:
     return OUTSIDER
 
 
+def seat(at: AppTest, db, username: str, method: str = "password") -> str:
+    """Put a signed-in `username` in the app's session: a sign-in record as the sign-in page makes
+    one, with no browser key (AppTest has no browser, no HTTP request and so no cookie)."""
+    sign_in_id = signins.begin(db, users.current_actor(db, users.user_by_name(db, username).id), method, None)
+    at.session_state["sign_in_id"] = sign_in_id
+    at.session_state["username"] = username
+    at.session_state["sign_in_method"] = method
+    return sign_in_id
+
+
 def signed_in(db, username: str, *, case: str | None = "DEMO-001", page: str | None = None) -> AppTest:
     """An app with `username` signed in (the sign-in screen has its own tests)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["user_id"] = users.user_by_name(db, username).id
+    seat(at, db, username)
     if case:
         at.query_params["case"] = case
     at.run()

@@ -2,7 +2,7 @@
 
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.conftest import ROOT, button, errors, signed_in, texts
+from tests.pages.conftest import ROOT, button, errors, seat, signed_in, texts
 from workbench import audit, users
 from workbench.errors import AuthenticationFailed
 
@@ -84,8 +84,7 @@ def test_a_mismatched_confirmation_is_refused(db):
 
 def test_single_sign_on_users_get_no_password_form(db):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["user_id"] = users.user_by_name(db, "demo-analyst").id
-    at.session_state["sign_in_method"] = "sso"
+    seat(at, db, "demo-analyst", method="sso")
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception

@@ -33,7 +33,7 @@ def _exports(db) -> list[tuple]:
 
 
 def _files_under(home) -> set[str]:
-    return {p.name for p in home.rglob("*.zip")} | {p.name for p in home.rglob("*.partial")}
+    return {p.relative_to(home).as_posix() for pattern in ("*.zip", "*.partial") for p in home.rglob(pattern)}
 
 
 def test_a_refused_export_names_the_fields_and_writes_nothing(db, home):
@@ -54,14 +54,24 @@ def test_the_lead_exports_and_gets_the_bundle_to_download(db, home):
     assert (code, purpose, recipient) == ("EXP-0001", "Strategy discussion (synthetic)", "Kent Police (synthetic)")
     assert any(s.value.startswith(escape("Exported EXP-0001: DEMO-001-")) for s in at.success)
     assert f"SHA-256 {sha256}" in [t.value for t in at.text]
-    [download] = [b for b in at.get("download_button")]
-    assert download.proto.label == "Download the bundle"
-    bundle = at.session_state["export_bundle"]["data"]
+    assert not at.get("download_button")  # Streamlit's would publish the bundle at an open /media/ address
+    [link] = at.get("link_button")
+    assert link.proto.label == "Download the bundle"
+    token = link.proto.url.removeprefix("files/")
+    assert "data" not in at.session_state["export_bundle"]  # the bundle is not held in memory
+    # It waits in the outbox, readable by the service account only, for its one fetch
+    # (tests/test_downloads.py and the browser tests fetch it for real).
+    [waiting] = [p for p in _files_under(home) if p.startswith("outbox/")]
+    bundle = (home / waiting).read_bytes()
     assert hashlib.sha256(bundle).hexdigest() == sha256
     with zipfile.ZipFile(BytesIO(bundle)) as opened:
         assert "SHA256SUMS" in opened.namelist()
+    grant = db.execute(
+        "SELECT kind, single_use FROM file_grants WHERE token_sha256 = ?", (hashlib.sha256(token.encode()).hexdigest(),)
+    ).fetchone()
+    assert grant == ("export.bundle", 1)
     assert any("graded C were left out" in w.value for w in at.warning)  # the demo has records graded C
-    assert _files_under(home) == set()  # built in a temporary folder, gone
+    assert {p for p in _files_under(home) if not p.startswith("outbox/")} == set()
 
 
 def test_a_reviewer_sees_earlier_exports_but_cannot_export(db):

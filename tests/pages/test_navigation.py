@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.conftest import ROOT, signed_in
+from tests.pages.conftest import ROOT, seat, signed_in
 from workbench import access, cases, users
 
 TITLES = {
@@ -155,8 +155,7 @@ def test_single_sign_on_skips_the_temporary_password(db):
         temporary=True,
     )
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["user_id"] = users.user_by_name(db, "sso-starter").id
-    at.session_state["sign_in_method"] = "sso"
+    seat(at, db, "sso-starter", method="sso")
     at.run()
     assert not at.exception
     assert registered_pages(at) == ANALYST_PAGES

@@ -1,6 +1,6 @@
 import json
 
-from tests.pages.conftest import button, errors, signed_in
+from tests.pages.conftest import button, errors, seat, signed_in
 
 PAGE = "pages/record_observation.py"
 
@@ -62,10 +62,9 @@ def test_image_sharing_incident_warns_that_no_image_may_be_kept(db):
 def test_a_reviewer_who_reaches_the_page_is_refused(db):
     # Navigation hides the page from reviewers; the check must hold without it, e.g. for a stale
     # session whose account became a reviewer. Register the page as an analyst, then switch user.
-    from workbench import users
 
     at = signed_in(db, "demo-analyst")
-    at.session_state["user_id"] = users.user_by_name(db, "demo-reviewer").id
+    seat(at, db, "demo-reviewer")
     at.switch_page(PAGE).run()
     assert not at.exception
     assert "does not allow you to record" in errors(at)

@@ -2,7 +2,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import ROOT, button, errors
 from tests.pages.test_navigation import CHOOSE_PASSWORD, registered_pages
-from workbench import access, users
+from workbench import access, signins, users
 
 # Markdown-escaped, as st.error shows it; the same words whatever went wrong.
 REFUSED = (
@@ -26,26 +26,26 @@ def test_signed_out_visitor_sees_only_the_sign_in_form(home):
     at = _app()
     assert not at.exception
     assert [t.label for t in at.text_input] == ["Username", "Password"]
-    assert "user_id" not in at.session_state
+    assert "sign_in_id" not in at.session_state
 
 
 def test_wrong_password_gets_the_generic_message_and_no_session(home):
     at = _sign_in(_app(), "demo-analyst", "not-the-password")
     assert not at.exception
     assert errors(at) == REFUSED
-    assert "user_id" not in at.session_state
+    assert "sign_in_id" not in at.session_state
 
 
 def test_unknown_user_gets_the_same_message(home):
     at = _sign_in(_app(), "nobody-at-all", "whatever-password")
     assert errors(at) == REFUSED
-    assert "user_id" not in at.session_state
+    assert "sign_in_id" not in at.session_state
 
 
 def test_right_password_signs_in_and_shows_the_cases(home, db):
     at = _sign_in(_app(), "demo-analyst", ANALYST_PASSWORD)
     assert not at.exception
-    assert at.session_state["user_id"] is not None
+    assert at.session_state["sign_in_id"] is not None
     assert any(t.value == "Home" for t in at.title)
     events = [r["action"] for r in db.query("SELECT action FROM audit_events WHERE username = 'demo-analyst'")]
     assert "sign_in" in events
@@ -61,7 +61,7 @@ def test_five_failures_lock_the_account_and_the_right_password_is_then_refused(h
         _sign_in(at, "demo-analyst", f"wrong-password-number-{attempt}")
         assert not at.exception
         assert errors(at) == REFUSED, f"attempt {attempt}"
-        assert "user_id" not in at.session_state
+        assert "sign_in_id" not in at.session_state
         if attempt < 5:
             assert _locked_until(db, "demo-analyst") is None, f"locked after only {attempt} failures"
     assert _locked_until(db, "demo-analyst") is not None
@@ -73,7 +73,7 @@ def test_five_failures_lock_the_account_and_the_right_password_is_then_refused(h
     _sign_in(at, "demo-analyst", ANALYST_PASSWORD)
     assert not at.exception
     assert errors(at) == REFUSED
-    assert "user_id" not in at.session_state
+    assert "sign_in_id" not in at.session_state
     assert [t.label for t in at.text_input] == ["Username", "Password"]
     reasons = [
         r[0]
@@ -96,7 +96,7 @@ def test_a_temporary_password_leads_only_to_choosing_a_new_one(home, db):
     users.create_user(db, access.SYSTEM, "new-starter", "analyst", TEMPORARY, temporary=True)
     at = _sign_in(_app(), "new-starter", TEMPORARY)
     assert not at.exception
-    assert at.session_state["user_id"] == users.user_by_name(db, "new-starter").id
+    assert signins.get(db, at.session_state["sign_in_id"]).user_id == users.user_by_name(db, "new-starter").id
     assert registered_pages(at) == {CHOOSE_PASSWORD}
     assert [t.value for t in at.title] == ["Choose your password"]
     assert [t.label for t in at.text_input] == ["Current password", "New password", "New password again"]

@@ -3,11 +3,8 @@ observation, the audited download of the original, and for those allowed, the pu
 
 from __future__ import annotations
 
-import io
-
 import sqlite_utils
 import streamlit as st
-from PIL import Image
 
 from workbench import evidence
 from workbench.access import Actor, Right, allowed
@@ -15,7 +12,7 @@ from workbench.errors import WorkbenchError
 from workbench.exif import NORMALISED
 from workbench.schemas import Catalog
 from workbench.timeutil import format_local
-from workbench.ui.download import file_download
+from workbench.ui import download
 from workbench.ui.feedback import notify_after_rerun, show_error
 from workbench.ui.safe import escape
 
@@ -64,16 +61,9 @@ def show_item(db: sqlite_utils.Database, user: Actor, reference: str, code: str,
         )
 
     if item.category == "image" and not item.purged:
-        shown = evidence.previews(db, user, reference, [item.code])[item.code]
-        if shown:
-            st.image(
-                shown,
-                width=min(800, _pixel_width(shown)),  # never enlarged past its own size
-                caption="A copy re-encoded from the pixels, without metadata. The original is unchanged.",
-                alt=f"Preview of {item.code}",
-            )
-        else:
-            st.info("No preview: the picture cannot be decoded. Download the original to examine it.")
+        token = download.previews(reference, [item.code])[item.code]
+        download.image(token, f"Preview of {item.code}", max_width=800)  # never enlarged past its own size
+        st.caption("A copy re-encoded from the pixels, without metadata. The original is unchanged.")
     elif item.category == "page":
         st.info(
             "Saved pages are never opened inside the workbench. Download the original to view it on a "
@@ -98,13 +88,15 @@ def show_item(db: sqlite_utils.Database, user: Actor, reference: str, code: str,
             st.text("Saved pages are not opened, so no metadata is read from them.")
 
     if not item.purged:
-        file_download(
-            "Download the original",
-            item.download_name,
-            lambda conn: evidence.original(conn, user, reference, item.code)[1],
-            mime="application/octet-stream",
-            key=f"download_{item.code}",
-        )
+        if allowed(db, user, Right.DOWNLOAD, reference):
+            download.prepared_download(
+                "Download the original",
+                reference=reference,
+                kind="evidence.original",
+                file_name=item.download_name,
+                params={"code": item.code},
+                key=f"download_{item.code}",
+            )
         if allowed(db, user, Right.PURGE, reference):
             _purge_form(db, user, reference, item)
 
@@ -129,11 +121,6 @@ def _purge_form(db, user: Actor, reference: str, item: evidence.EvidenceItem) ->
                 else:
                     notify_after_rerun(f"Purged {', '.join(codes)}.")
                     st.rerun()
-
-
-def _pixel_width(jpeg: bytes) -> int:
-    with Image.open(io.BytesIO(jpeg)) as image:
-        return image.width
 
 
 def _capture_rows(item: evidence.EvidenceItem, catalog: Catalog) -> dict[str, str]:

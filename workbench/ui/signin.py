@@ -44,6 +44,7 @@ def try_single_sign_on() -> None:
         issuer=st.user.get("iss"),
     )
     try:
+        session.can_sign_in()
         user = users.authenticate_sso(session.db(), claims)
     except AuthenticationFailed as e:
         st.session_state[_SSO_REFUSED] = str(e)
@@ -76,6 +77,7 @@ def sign_in_page() -> None:
         submitted = st.form_submit_button("Sign in", type="primary" if provider is None else "secondary")
     if submitted:
         try:
+            session.can_sign_in()
             user = users.authenticate(session.db(), username, password, session.policy())
         except AuthenticationFailed as e:
             st.error(escape(e))
