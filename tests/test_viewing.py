@@ -144,7 +144,8 @@ def test_the_views_kept_by_the_triggers_are_what_migrating_an_older_file_derives
         db.execute("DROP TRIGGER observation_views_later")
         db.execute("DROP TABLE observation_views")
         db.execute("PRAGMA user_version = 14")
-    assert migrate(db)[0] == "0015_observation_views.sql"
+    # Only as far as 0015: later migrations (ALTER TABLE ... ADD COLUMN) cannot run a second time.
+    assert migrate(db, target=15) == ["0015_observation_views.sql"]
     assert _observation_views(db) == kept
 
 
