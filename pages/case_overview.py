@@ -21,8 +21,9 @@ except WorkbenchError as e:
     st.stop()
 
 st.title("Case overview")
+numbered = f" · case-management number {case.external_ref}" if case.external_ref else ""
 st.text(
-    f"{case.access.reference} · {case.access.title}\nChild: {case.access.subject_pseudonym} · "
+    f"{case.access.reference} · {case.access.title}{numbered}\nChild: {case.access.subject_pseudonym} · "
     f"status {case.access.status} · lead {case.lead} · your part: {case.access.member_role}"
 )
 

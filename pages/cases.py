@@ -5,11 +5,12 @@ import streamlit as st
 from workbench import access, cases
 from workbench.errors import WorkbenchError
 from workbench.ui import session
-from workbench.ui.feedback import show_error
+from workbench.ui.feedback import notify_after_rerun, show_error, show_notice
 
 user = session.require_actor()
 db = session.db()
 st.title("Cases")
+show_notice()
 
 mine = cases.list_cases(db, user)
 if mine.empty and user.is_admin:
@@ -25,6 +26,7 @@ else:
         hide_index=True,
         column_config={
             "reference": "Reference",
+            "external_ref": "Case-management number",
             "title": "Title",
             "subject": "Child",
             "status": "Status",
@@ -49,10 +51,13 @@ else:
 if access.may_create_cases(user):
     with st.expander("Open a new case", icon=":material/create_new_folder:", expanded=mine.empty):
         with st.form("new_case", clear_on_submit=False):
-            reference = st.text_input(
-                "Reference *", max_chars=40, help="Your service's case reference, e.g. EH-2026-0142."
-            )
+            st.caption("The workbench gives the case its reference when it opens.")
             title = st.text_input("Title *", max_chars=200, help="Short and without the child's real name.")
+            external_ref = st.text_input(
+                "Case-management number",
+                max_chars=60,
+                help="Your service's own number for this case, e.g. EH-2026-0142, if it has one.",
+            )
             subject = st.text_input("Child's pseudonym *", value="Child A", max_chars=60)
             lead = st.text_input(
                 "Case lead (username)",
@@ -62,10 +67,12 @@ if access.may_create_cases(user):
             )
             if st.form_submit_button("Open case", type="primary"):
                 try:
-                    opened = cases.create_case(db, user, reference, title, subject_pseudonym=subject, lead=lead or None)
+                    opened = cases.open_case(
+                        db, user, title, external_ref=external_ref, subject_pseudonym=subject, lead=lead or None
+                    )
                 except WorkbenchError as e:
                     show_error(e)
                 else:
                     session.choose_case(opened.reference)
-                    st.success("Case opened.")
+                    notify_after_rerun(f"Case {opened.reference} opened.")
                     st.rerun()

@@ -92,14 +92,14 @@ def test_a_reviewer_account_cannot_be_made_lead(db, counts):
     before = counts()
     with pytest.raises(ValidationError) as raised:
         cases.add_member(db, SYSTEM, "CASE-1", "reviewer", "lead")
-    assert "cannot lead" in raised.value.errors["role"]
+    assert raised.value.errors == {"username": cases.LEAD_REFUSED}
     assert counts() == before
 
 
 def test_a_reviewer_account_cannot_open_a_case(db, reviewer, counts):
     before = counts()
     with pytest.raises(PermissionDenied):
-        cases.create_case(db, reviewer, "CASE-2", "Another case")
+        cases.open_case(db, reviewer, "Another case")
     assert counts() == before
 
 

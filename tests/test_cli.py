@@ -162,23 +162,36 @@ def test_user_list_shows_users_without_hashes(run, world):
 # --- cases ---------------------------------------------------------------------------------------
 
 
-def test_case_add_opens_a_case_with_its_lead(run, world):
-    assert cli_ok(run("case", "add", "CASE-2", "--title", "Second case", "--lead", "analyst2")).strip() == (
-        "case CASE-2 opened with lead analyst2"
-    )
+def test_case_add_opens_a_case_with_its_lead_under_a_reference_the_workbench_gives(run, world):
+    output = cli_ok(run("case", "add", "--title", "Second case", "--lead", "analyst2", "--external-ref", "EH-0142"))
+    match = re.fullmatch(r"case (C-\d{4}-0001) opened with lead analyst2", output.strip())
+    assert match, output
     listed = json.loads(cli_ok(run("case", "list", "--as", "analyst2", "--format", "json")))
-    assert [(c["reference"], c["my_role"], c["subject"]) for c in listed] == [("CASE-2", "lead", "Child A")]
+    assert [(c["reference"], c["external_ref"], c["my_role"], c["subject"]) for c in listed] == [
+        (match.group(1), "EH-0142", "lead", "Child A")
+    ]
 
 
-def test_case_add_refuses_a_reviewer_lead(run, world):
-    output = cli_refused(run("case", "add", "CASE-2", "--title", "Second", "--lead", "reviewer"))
-    assert "error: lead: a reviewer account cannot lead a case" in output
+def test_case_add_takes_no_reference_of_the_operators_choosing(run, world):
+    result = run("case", "add", "CASE-2", "--title", "Second", "--lead", "analyst")
+    assert result.exit_code == 2  # a usage error: there is no REFERENCE argument
     assert _count(world, "cases") == 1
 
 
-def test_case_add_refuses_a_taken_reference(run, world):
-    output = cli_refused(run("case", "add", "case-1", "--title", "Again", "--lead", "analyst"))
-    assert "error: reference: case-1 is already in use" in output
+def test_case_add_numbers_cases_in_turn_and_a_shared_case_management_number_is_no_refusal(run, world):
+    opened = [
+        cli_ok(run("case", "add", "--title", title, "--lead", "analyst", "--external-ref", "EH-0142")).split()[1]
+        for title in ("Second", "Third")
+    ]
+    assert [reference[-4:] for reference in opened] == ["0001", "0002"]
+    assert opened[0][:7] == opened[1][:7]  # C-YYYY-: the same year
+    assert _count(world, "cases") == 3
+
+
+@pytest.mark.parametrize("lead", ["reviewer", "nobody-by-this-name"])
+def test_case_add_refuses_every_lead_it_cannot_take_in_the_same_words(run, world, lead):
+    output = cli_refused(run("case", "add", "--title", "Second", "--lead", lead))
+    assert output.strip().splitlines()[-1] == "error: lead: no analyst or administrator account by that name can lead"
     assert _count(world, "cases") == 1
 
 

@@ -403,6 +403,14 @@ def test_sha256sums_covers_every_other_member_in_sha256sum_format(db, analyst, o
         assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
+def test_readme_gives_the_partnerships_case_management_number(db, analyst, out):
+    opened = cases.open_case(db, analyst, "Numbered elsewhere", external_ref="EH-2026-0142")
+    export_case(db, analyst, opened.reference, out / "b.zip", _options())
+    lines = _members(out / "b.zip")["README.txt"].decode("utf-8").split("\r\n")
+    assert f"Case:            {opened.reference} (Numbered elsewhere)" in lines
+    assert "Case-management: EH-2026-0142" in lines
+
+
 def test_readme_says_who_when_why_for_whom_and_how_to_verify(db, analyst, observation_input, out):
     _rich_case(db, analyst, observation_input)
     result = _export(db, analyst, out / "b.zip")
@@ -410,6 +418,7 @@ def test_readme_says_who_when_why_for_whom_and_how_to_verify(db, analyst, observ
     [row] = _exports(db)
     lines = readme.split("\r\n")
     assert "Case:            CASE-1 (Test case)" in lines
+    assert "Case-management: none given" in lines
     assert f"Exported by:     {analyst.display_name} (analyst)" in lines
     assert f"Exported at:     {row['exported_at']} (UTC)" in lines and ISO_UTC.match(row["exported_at"])
     assert "Purpose:         Strategy discussion" in lines

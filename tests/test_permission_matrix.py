@@ -298,13 +298,23 @@ def test_every_case_function_is_in_the_matrix():
 def test_analysts_and_administrators_open_cases_and_reviewers_cannot(matrix_db, username, may):
     actor = users.user_by_name(matrix_db, username)
     if may:
-        opened = cases.create_case(matrix_db, actor, "CASE-2", "Another", lead="analyst")
-        assert opened.reference == "CASE-2"
+        opened = cases.open_case(matrix_db, actor, "Another", lead="analyst")
+        assert opened.reference.startswith("C-")
     else:
         before = _state(matrix_db)
         with pytest.raises(PermissionDenied):
-            cases.create_case(matrix_db, actor, "CASE-2", "Another", lead="analyst")
+            cases.open_case(matrix_db, actor, "Another", lead="analyst")
         assert _state(matrix_db) == before
+
+
+@pytest.mark.parametrize("username", ["analyst", "outsider", "admin", "reviewer", "reviewer2"])
+def test_no_user_chooses_a_case_reference(matrix_db, username):
+    """Only the operator at the shell names a reference (the demo, fixtures): a user's refusal of
+    one they chose would tell them another case holds it."""
+    before = _state(matrix_db)
+    with pytest.raises(PermissionDenied):
+        cases.create_case(matrix_db, users.user_by_name(matrix_db, username), "CASE-2", "Another", lead="analyst")
+    assert _state(matrix_db) == before
 
 
 def test_the_expected_table_covers_every_part_and_right():

@@ -517,7 +517,7 @@ def test_a_temporary_password_cannot_open_a_case(db, counts, admin):
     assert not access.may_create_cases(lead)
     before, rows = counts(), _rows(db)
     with pytest.raises(PermissionDenied):
-        cases.create_case(db, lead, "CASE-2", "Another case")
+        cases.open_case(db, lead, "Another case")
     assert (counts(), _rows(db)) == (before, rows)
 
 
@@ -525,7 +525,7 @@ def test_a_temporary_password_refusal_to_open_a_case_says_why(db, admin):
     users.reset_password(db, admin, "analyst", TEMPORARY)
     lead = users.user_by_name(db, "analyst")
     with pytest.raises(PermissionDenied, match="^Set a new password first"):
-        cases.create_case(db, lead, "CASE-2", "Another case")
+        cases.open_case(db, lead, "Another case")
 
 
 @pytest.mark.parametrize(

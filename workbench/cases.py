@@ -21,13 +21,14 @@ from workbench.access import (
 from workbench.db import next_code, query_one, transaction
 from workbench.errors import NotFound, PermissionDenied, ValidationError
 from workbench.schemas import load_catalog
-from workbench.timeutil import now_utc
+from workbench.timeutil import london_day, now_utc
 from workbench.users import user_by_name
 
 
 @dataclass(frozen=True)
 class CaseOverview:
     access: CaseAccess
+    external_ref: str  # the partnership's own case-management number; '' when none was given
     lead: str
     members: pd.DataFrame
     people: pd.DataFrame
@@ -47,55 +48,83 @@ class CaseOverview:
     unauthorised: list[str]  # codes of current observations no authorisation covers
 
 
+# One answer for every lead refused by name: an unknown account, a deactivated one and a reviewer
+# account read alike, so the field tells nobody which accounts exist or what they are.
+LEAD_REFUSED = "no analyst or administrator account by that name can lead"
+# The same for adding a member by name: no active account is no active account, whatever the reason.
+MEMBER_REFUSED = "no active account by that name"
+ASSIGNED_PREFIX = "C"
+
+
+def open_case(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    title: str,
+    *,
+    external_ref: str = "",
+    subject_pseudonym: str = "Child A",
+    lead: str | None = None,
+) -> CaseAccess:
+    """Open a case under a reference the workbench gives (C-2026-0007: the year in London and the
+    next number of that year, never one given before, a deleted case's included). The partnership's
+    own case-management number is `external_ref`: optional, and more than one case may carry it.
+    Its lead becomes a member with the lead role; the child becomes person P-0001."""
+    return _create(db, actor, None, title, external_ref, subject_pseudonym, lead)
+
+
 def create_case(
     db: sqlite_utils.Database,
     actor: Actor,
     reference: str,
     title: str,
     *,
+    external_ref: str = "",
     subject_pseudonym: str = "Child A",
     lead: str | None = None,
 ) -> CaseAccess:
-    """Open a case. Its lead becomes a member with the lead role; the child becomes person P-0001."""
+    """Open a case under a reference chosen by the operator at the shell (`access.SYSTEM`): the demo
+    (DEMO-001), the tests' fixtures, the benchmarks. No user can: a refusal of a reference someone
+    chose would tell them another case holds it. Users open cases with `open_case`."""
+    return _create(db, actor, reference, title, external_ref, subject_pseudonym, lead)
+
+
+def _create(db, actor: Actor, reference: str | None, title, external_ref, subject_pseudonym, lead) -> CaseAccess:
     require_ready(actor)
     if not may_create_cases(current(db, actor)):
         raise PermissionDenied("Only analysts and administrators can open cases.")
-    errors = {}
-    checks = {
-        "reference": lambda: fields.reference(reference),
-        "title": lambda: fields.text(title, max_length=200, single_line=True),
-        "subject_pseudonym": lambda: fields.text(subject_pseudonym, max_length=60, single_line=True),
-    }
-    clean = {}
-    for name, check in checks.items():
-        try:
-            clean[name] = check()
-        except ValueError as e:
-            errors[name] = str(e)
+    if reference is not None and not actor.is_system:
+        raise PermissionDenied("The workbench gives each case its reference.")
+    check = fields.Checks()
+    if reference is not None:
+        check("reference", fields.reference, reference)
+    check("title", fields.text, title, max_length=200, single_line=True)
+    check("external_ref", fields.text, external_ref, required=False, max_length=60, single_line=True)
+    check("subject_pseudonym", fields.text, subject_pseudonym, max_length=60, single_line=True)
+    clean, errors = check.clean, check.errors
     lead_name = lead or (None if actor.is_system else actor.username)
     lead_user = None
     if not lead_name:
         errors["lead"] = "is required"
     else:
-        try:
-            lead_user = user_by_name(db, lead_name)
-            if lead_user.role == "reviewer":
-                errors["lead"] = "a reviewer account cannot lead a case"
-        except NotFound as e:
-            errors["lead"] = str(e)
+        lead_user = _lead_by_name(db, lead_name)
+        if lead_user is None:
+            errors["lead"] = LEAD_REFUSED
     if errors:
         raise ValidationError(errors)
     now = now_utc()
     with transaction(db):
-        if query_one(db, "SELECT id FROM cases WHERE reference = ?", (clean["reference"],)):
+        if reference is None:
+            clean["reference"] = _next_reference(db, london_day(now).year)
+        elif query_one(db, "SELECT id FROM cases WHERE reference = ?", (clean["reference"],)):
             raise ValidationError({"reference": f"{clean['reference']} is already in use"})
-        if query_one(db, "SELECT id FROM case_tombstones WHERE reference = ?", (clean["reference"],)):
+        elif query_one(db, "SELECT id FROM case_tombstones WHERE reference = ?", (clean["reference"],)):
             raise ValidationError({"reference": f"{clean['reference']} belonged to a deleted case: choose another"})
         case_id = (
             db.table("cases")
             .insert(
                 {
                     "reference": clean["reference"],
+                    "external_ref": clean["external_ref"],
                     "title": clean["title"],
                     "subject_pseudonym": clean["subject_pseudonym"],
                     "status": "open",
@@ -135,20 +164,57 @@ def create_case(
     return CaseAccess(case_id, clean["reference"], clean["title"], clean["subject_pseudonym"], "open", "lead")
 
 
+def _lead_by_name(db: sqlite_utils.Database, username: object) -> Actor | None:
+    """The active analyst or administrator account by that name, or None whatever the reason."""
+    try:
+        user = user_by_name(db, username)
+    except NotFound:
+        return None
+    return None if user.role == "reviewer" else user
+
+
+def _next_reference(db: sqlite_utils.Database, year: int) -> str:
+    """The year's next reference, inside the caller's transaction: the counter only rises, and a
+    number whose reference is held already (a case or a tombstone under a reference the operator
+    chose) is passed over, so nothing is refused and nothing is given twice."""
+    row = query_one(db, "SELECT last FROM case_reference_numbers WHERE year = ?", (year,))
+    number = row["last"] if row else 0
+    while True:
+        number += 1
+        candidate = f"{ASSIGNED_PREFIX}-{year}-{number:04d}"
+        taken = db.execute(
+            "SELECT EXISTS (SELECT 1 FROM cases WHERE reference = :r)"
+            " OR EXISTS (SELECT 1 FROM case_tombstones WHERE reference = :r)",
+            {"r": candidate},
+        ).fetchone()[0]
+        if not taken:
+            break
+    db.execute(
+        "INSERT INTO case_reference_numbers (year, last) VALUES (?, ?)"
+        " ON CONFLICT (year) DO UPDATE SET last = excluded.last",
+        (year, number),
+    )
+    return candidate
+
+
 def add_member(db: sqlite_utils.Database, actor: Actor, reference: str, username: str, role: str) -> None:
     """Add someone to a case or change their part in it. Making someone lead hands the lead over:
-    the previous lead stays in the case as an analyst."""
+    the previous lead stays in the case as an analyst. A name refused reads the same whether there
+    is no such account, it is deactivated or (for lead) it is a reviewer's."""
     access = authorize(db, actor, Right.MANAGE_MEMBERS, reference)
     try:
         role = fields.choice(role, MEMBER_ROLES)
     except ValueError as e:
         raise ValidationError({"role": str(e)}) from None
-    try:
-        user = user_by_name(db, username)
-    except NotFound as e:
-        raise ValidationError({"username": str(e)}) from None
-    if role == "lead" and user.role == "reviewer":
-        raise ValidationError({"role": "a reviewer account cannot lead a case"})
+    if role == "lead":
+        user = _lead_by_name(db, username)
+        if user is None:
+            raise ValidationError({"username": LEAD_REFUSED})
+    else:
+        try:
+            user = user_by_name(db, username)
+        except NotFound:
+            raise ValidationError({"username": MEMBER_REFUSED}) from None
     now = now_utc()
     with transaction(db):
         lead_id = query_one(db, "SELECT lead_user_id FROM cases WHERE id = ?", (access.case_id,))["lead_user_id"]
@@ -243,7 +309,7 @@ def list_cases(db: sqlite_utils.Database, actor: Actor) -> pd.DataFrame:
     """The cases the actor is a member of, newest first, with their sizes."""
     rows = db.query(
         """
-        SELECT c.reference, c.title, c.subject_pseudonym AS subject, c.status, m.role AS my_role,
+        SELECT c.reference, c.external_ref, c.title, c.subject_pseudonym AS subject, c.status, m.role AS my_role,
                lead.username AS lead, c.created_at,
                (SELECT COUNT(*) FROM observations o WHERE o.case_id = c.id) AS observations,
                (SELECT label FROM case_levels l WHERE l.case_id = c.id ORDER BY l.id DESC LIMIT 1) AS level
@@ -254,7 +320,10 @@ def list_cases(db: sqlite_utils.Database, actor: Actor) -> pd.DataFrame:
         """,
         (actor.id if actor.id is not None else -1,),
     )
-    columns = ["reference", "title", "subject", "status", "my_role", "lead", "created_at", "observations", "level"]
+    columns = [
+        "reference", "external_ref", "title", "subject", "status", "my_role", "lead", "created_at", "observations",
+        "level",
+    ]  # fmt: skip
     frame = pd.DataFrame(list(rows), columns=columns)
     return frame.assign(
         level=frame["level"].fillna(""), authorisation=[_authorisation_state(db, r) for r in frame["reference"]]
@@ -304,14 +373,17 @@ def overview(db: sqlite_utils.Database, actor: Actor, reference: str) -> CaseOve
         ),
         columns=["username", "display_name", "role"],
     )
-    lead = query_one(
-        db, "SELECT u.username FROM cases c JOIN users u ON u.id = c.lead_user_id WHERE c.id = ?", (access.case_id,)
-    )["username"]
+    case_row = query_one(
+        db,
+        "SELECT u.username, c.external_ref FROM cases c JOIN users u ON u.id = c.lead_user_id WHERE c.id = ?",
+        (access.case_id,),
+    )
     facts = db.execute("SELECT COUNT(*) FROM facts WHERE case_id = ?", (access.case_id,)).fetchone()[0]
     audit.record(db, actor.username, "case.view", case_ref=access.reference)
     return CaseOverview(
         access=access,
-        lead=lead,
+        external_ref=case_row["external_ref"],
+        lead=case_row["username"],
         members=members,
         people=people.people_frame(db, access.case_id),
         accounts=people.accounts_frame(db, access.case_id),

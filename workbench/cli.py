@@ -233,14 +233,21 @@ def case() -> None:
 
 
 @case.command("add")
-@click.argument("reference")
 @click.option("--title", required=True, help="A short title; no child's real name.")
 @click.option("--lead", required=True, metavar="USERNAME", help="The case lead (an analyst or admin account).")
 @click.option("--subject", default="Child A", show_default=True, help="The child's pseudonym in this case.")
+@click.option(
+    "--external-ref",
+    default="",
+    metavar="TEXT",
+    help="The partnership's own case-management number (optional; need not be unique).",
+)
 @pass_context
-def case_add(c: _Context, reference: str, title: str, lead: str, subject: str) -> None:
-    """Open a case with a lead; the child becomes person P-0001."""
-    opened = cases.create_case(c.db, access.SYSTEM, reference, title, subject_pseudonym=subject, lead=lead)
+def case_add(c: _Context, title: str, lead: str, subject: str, external_ref: str) -> None:
+    """Open a case with a lead; the workbench gives its reference (C-2026-0007), the child becomes P-0001."""
+    opened = cases.open_case(
+        c.db, access.SYSTEM, title, external_ref=external_ref, subject_pseudonym=subject, lead=lead
+    )
     click.echo(f"case {opened.reference} opened with lead {lead}")
 
 

@@ -49,11 +49,14 @@ def load_demo(db: sqlite_utils.Database, directory: Path = DEMO_DIR) -> bool:
                     display_name=user["display_name"],
                 )
         lead = users.user_by_name(db, case["lead"])
+        # The system's own path names the reference: the demo is DEMO-001 in the README, the
+        # screenshots and the tests. A user's case is numbered by the workbench (cases.open_case).
         cases.create_case(
             db,
             access.SYSTEM,
             case["reference"],
             case["title"],
+            external_ref=case.get("external_ref", ""),
             subject_pseudonym=case["subject_pseudonym"],
             lead=lead.username,
         )

@@ -36,7 +36,7 @@ from workbench import audit, bundle_tables, fields, redaction
 from workbench.access import Actor, Right, authorize
 from workbench.bundle_tables import EvidenceFile, Redactions, Scope, Table
 from workbench.csvsafe import neutralise
-from workbench.db import next_code, snapshot, transaction
+from workbench.db import next_code, query_one, snapshot, transaction
 from workbench.durable import HashingWriter
 from workbench.errors import Conflict, ValidationError
 from workbench.evidence_store import EvidenceStore
@@ -242,6 +242,7 @@ class _Built:
     handling_codes: list[str]
     left_out_conditional: int
     redact: Redactions
+    external_ref: str  # the partnership's case-management number, read in the same snapshot
 
 
 def _build(db, case_id: int, reference: str, options: ExportOptions) -> _Built:
@@ -281,6 +282,7 @@ def _build(db, case_id: int, reference: str, options: ExportOptions) -> _Built:
         handling_codes=sorted(set(observations.frame["handling_code"])),
         left_out_conditional=len(every) - len(codes),
         redact=wanted,
+        external_ref=query_one(db, "SELECT external_ref FROM cases WHERE id = ?", (case_id,))["external_ref"],
     )
 
 
@@ -423,6 +425,7 @@ def _readme(access, actor: Actor, options: ExportOptions, built: _Built, exporte
         "SAFEGUARDING EVIDENCE BUNDLE",
         "",
         f"Case:            {access.reference} ({access.title})",
+        f"Case-management: {built.external_ref or 'none given'}",
         f"About:           {access.subject_pseudonym}",
         f"Exported by:     {actor.display_name} ({actor.username})",
         f"Exported at:     {exported_at} (UTC)",

@@ -13,7 +13,7 @@ def test_overview_counts_match_the_database(db):
     ).fetchone()[0]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Observations"] == str(stored)
-    assert "DEMO-001" in texts(at)
+    assert "DEMO-001 · Online footprint review (demo) · case-management number EH-DEMO-0142" in texts(at)
     people = next(d.value for d in at.dataframe if "pseudonym" in d.value.columns)
     assert "Child A" in people["pseudonym"].tolist()
 

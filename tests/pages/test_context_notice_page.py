@@ -5,7 +5,7 @@ and the thin-footprint notice only when a family risk factor is recorded AND the
 from __future__ import annotations
 
 from tests.pages.conftest import signed_in, texts
-from workbench import cases, facts, observations, people, users
+from workbench import access, cases, facts, observations, people, users
 from workbench.ui.safe import escape
 
 PAGE = "pages/case_overview.py"
@@ -34,7 +34,7 @@ OBSERVATION = {
 def _thin_case(db, *, family_risk: bool) -> None:
     """A second case the demo analyst leads: one observation on one platform."""
     analyst = users.user_by_name(db, "demo-analyst")
-    cases.create_case(db, analyst, THIN, "Thin review (demo)")
+    cases.create_case(db, access.SYSTEM, THIN, "Thin review (demo)", lead="demo-analyst")
     people.add_account(db, analyst, THIN, "Instagram", "@thin.case.demo", person="P-0001")
     people.add_account(db, analyst, THIN, "Snapchat", "thin.case.snaps", person="P-0001")
     given = dict(OBSERVATION)
@@ -95,8 +95,7 @@ def test_the_thresholds_come_from_the_settings(db, monkeypatch):
 
 
 def test_no_factors_says_so_in_plain_text(db):
-    analyst = users.user_by_name(db, "demo-analyst")
-    cases.create_case(db, analyst, THIN, "Nothing known (demo)")
+    cases.create_case(db, access.SYSTEM, THIN, "Nothing known (demo)", lead="demo-analyst")
     at = signed_in(db, "demo-analyst", case=THIN, page=PAGE)
     assert not at.exception
     assert "Vulnerability and family risk factors: none recorded for Child A from trusted sources" in texts(at)
