@@ -64,7 +64,8 @@ def show_item(db: sqlite_utils.Database, user: Actor, reference: str, code: str,
         )
 
     if item.category == "image" and not item.purged:
-        shown = evidence.previews(db, user, reference, [item.code])[item.code]
+        outcome = evidence.preview_outcomes(db, user, reference, [item.code])[item.code]
+        shown = outcome.jpeg
         if shown:
             st.image(
                 shown,
@@ -73,7 +74,7 @@ def show_item(db: sqlite_utils.Database, user: Actor, reference: str, code: str,
                 alt=f"Preview of {item.code}",
             )
         else:
-            st.info("No preview: the picture cannot be decoded. Download the original to examine it.")
+            st.info(outcome.note or evidence.NO_PREVIEW)
     elif item.category == "page":
         st.info(
             "Saved pages are never opened inside the workbench. Download the original to view it on a "
