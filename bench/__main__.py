@@ -20,6 +20,7 @@ from bench import (
     export_bundle,
     load,
     observation_import,
+    preview_memory,
     timeline_build,
 )
 from bench.common import Result, print_table
@@ -31,6 +32,7 @@ BENCHMARKS: dict[str, Callable[[], list[Result]]] = {
     "crossref_recompute": lambda: crossref_recompute.run().results,
     "timeline_build": lambda: [measured.result for measured in timeline_build.run()],
     "export_bundle": lambda: (lambda m: [m.speed, m.memory])(export_bundle.run()),
+    "preview_memory": lambda: [measured.result for measured in preview_memory.run()],
     "audit_verify": lambda: [audit_verify.run(audit_verify.DEFAULT_EVENTS).result],
     "cold_start": lambda: [cold_start.run()],
     "load": lambda: load.results(),

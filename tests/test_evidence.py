@@ -21,7 +21,7 @@ from PIL import Image, ImageFile
 
 from tests import evidence_files as files
 from tests.conftest import CASE, authorised_case
-from workbench import audit, cases, evidence, evidence_store, observations
+from workbench import audit, cases, evidence, evidence_store, observations, preview
 from workbench.access import SYSTEM
 from workbench.config import EvidenceLimits
 from workbench.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -160,7 +160,7 @@ def test_the_original_is_byte_identical_and_read_only_under_its_sha256(db, world
     result = _one(db, analyst, "photo.jpg", data)
     path = _original_path(world, db, result.sha256)
     assert path.read_bytes() == data
-    assert stat.S_IMODE(path.stat().st_mode) == 0o444
+    assert stat.S_IMODE(path.stat().st_mode) == 0o400  # the service account's alone, and read-only
     assert _evidence_files(world) == [f"case-{_case_id(db)}/originals/{result.sha256}"]
     item, downloaded = evidence.original(db, analyst, CASE, "EV-0001")
     assert downloaded == data and item.sha256 == result.sha256
@@ -655,6 +655,33 @@ def test_previews_are_jpegs_without_metadata_kept_beside_the_original(db, world,
     assert preview_path.read_bytes() == shown["EV-0001"]
     [event] = _actions(db, "evidence.preview")
     assert json.loads(event["details"]) == {"codes": ["EV-0001", "EV-0002"]}
+
+
+def test_an_image_too_large_to_preview_is_kept_verified_and_says_why(db, world, analyst, monkeypatch):
+    data = files.png((2000, 1500), colour="teal")
+    (stored,) = _add(db, analyst, Upload.of_bytes("wide.png", data))
+    monkeypatch.setattr(preview, "DECODE_BUDGET", 30_000_000)  # as an 80-megapixel PNG meets the real one
+    outcome = evidence.preview_outcomes(db, analyst, CASE, ["EV-0001"])["EV-0001"]
+    assert outcome.jpeg is None
+    assert outcome.note == (
+        "This image is too large to preview safely (3.0 megapixels, 2,000 × 1,500). Download the original to "
+        "view it: it is stored and verified as received."
+    )
+    assert evidence.previews(db, analyst, CASE, ["EV-0001"]) == {"EV-0001": None}
+    assert not (world.evidence_dir / f"case-{_case_id(db)}" / "previews" / f"{stored.sha256}.jpg").exists()
+    assert evidence.original(db, analyst, CASE, "EV-0001")[1] == data
+    assert evidence.verify_all(db, SYSTEM).intact
+    assert len(_actions(db, "evidence.preview")) == 2
+
+
+def test_a_picture_that_cannot_be_decoded_says_so(db, analyst, monkeypatch):
+    _add(db, analyst, Upload.of_bytes("a.png", files.png()))
+
+    def undecodable(original, orientation):
+        raise preview.NoPreview("the picture cannot be decoded (OSError)")
+
+    monkeypatch.setattr(preview, "render", undecodable)
+    assert evidence.preview_outcomes(db, analyst, CASE, ["EV-0001"])["EV-0001"].note == evidence.NO_PREVIEW
 
 
 def test_a_preview_of_an_unknown_code_is_not_found(db, analyst):

@@ -224,6 +224,7 @@ CALLS = {
     "evidence.list_evidence": (Right.VIEW, lambda db, who: evidence.list_evidence(db, who, CASE)),
     "evidence.view": (Right.VIEW, lambda db, who: evidence.view(db, who, CASE, "EV-0001")),
     "evidence.previews": (Right.VIEW, lambda db, who: evidence.previews(db, who, CASE, ["EV-0001"])),
+    "evidence.preview_outcomes": (Right.VIEW, lambda db, who: evidence.preview_outcomes(db, who, CASE, ["EV-0001"])),
     "evidence.original": (Right.DOWNLOAD, lambda db, who: evidence.original(db, who, CASE, "EV-0001")),
     "evidence.purge": (Right.PURGE, lambda db, who: evidence.purge(db, who, CASE, "EV-0001", "wrong case")),
     "evidence.verify_case": (Right.VERIFY, lambda db, who: evidence.verify_case(db, who, CASE)),

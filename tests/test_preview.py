@@ -3,11 +3,15 @@ longer side, with no metadata; the original untouched."""
 
 from __future__ import annotations
 
+import contextlib
 import io
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import exifread
 import pytest
-from PIL import Image, ImageFile
+from PIL import Image, ImageFile, JpegImagePlugin
 
 from tests import evidence_files as files
 from workbench import preview
@@ -144,3 +148,118 @@ def test_undecodable_bytes_give_no_preview():
 def test_other_undecodable_inputs_give_no_preview(data):
     with pytest.raises(NoPreview):
         render(data, None)
+
+
+# --- memory (issue 24 point 5): reduced decoding, refusals, how many at once --------------------------
+
+
+def test_an_image_too_large_to_decode_safely_is_refused_with_a_clear_message():
+    data = files.png_bomb(9000)  # 81 megapixels declared; a one-bit image, small on disk
+    with pytest.raises(preview.TooLarge) as refused:
+        render(data, None)
+    assert str(refused.value) == (
+        "This image is too large to preview safely (81.0 megapixels, 9,000 × 9,000). Download the original "
+        "to view it: it is stored and verified as received."
+    )
+    assert isinstance(refused.value, NoPreview)  # whoever shows "no preview" shows this too
+
+
+def test_the_budget_is_what_decides(monkeypatch):
+    data = files.png((2000, 1500), colour="teal")
+    assert _open(render(data, None)).size == (1600, 1200)
+    monkeypatch.setattr(preview, "DECODE_BUDGET", 30_000_000)
+    with pytest.raises(preview.TooLarge, match=r"\(3\.0 megapixels, 2,000 × 1,500\)"):
+        render(data, None)
+
+
+def test_a_large_jpeg_is_decoded_reduced_and_still_upright(monkeypatch):
+    # EXIF 6: turn 90 degrees clockwise to view; a red block in the stored top-left corner.
+    image = Image.new("RGB", (4000, 3000), "blue")
+    image.paste(Image.new("RGB", (800, 800), "red"), (0, 0))
+    data = files.save(image, "JPEG", quality=90, exif=files.exif(orientation=6))
+    drafts = []
+    original_draft = JpegImagePlugin.JpegImageFile.draft
+
+    def draft(self, mode, size):
+        drafts.append((size, original_draft(self, mode, size)))
+        return drafts[-1][1]
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", draft)
+    shown = _open(render(data, 6))
+    ((asked, (mode, box)),) = drafts
+    assert asked == (1600, 1200) and box == (0, 0, 2000, 1500)  # libjpeg decoded it at half scale
+    assert shown.size == (1200, 1600)
+    red, green, blue = shown.getpixel((shown.width - 20, 20))  # now the top-right corner
+    assert red > 200 and blue < 60
+    red, green, blue = shown.getpixel((20, 20))
+    assert blue > 200 and red < 60
+
+
+def test_a_progressive_jpeg_counts_its_coefficients_but_a_baseline_one_does_not(monkeypatch):
+    image = files.gradient((3200, 2400))
+    baseline = files.save(image, "JPEG", quality=85)
+    progressive = files.save(image, "JPEG", quality=85, progressive=True, subsampling=0)
+    monkeypatch.setattr(preview, "DECODE_BUDGET", 60_000_000)  # baseline estimate ~47 MB, progressive ~74 MB
+    assert _open(render(baseline, None)).size == (1600, 1200)
+    with pytest.raises(preview.TooLarge, match=r"7\.7 megapixels"):
+        render(progressive, None)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (files.save(files.gradient((64, 48)), "JPEG", progressive=True), True),
+        (files.save(files.gradient((64, 48)), "JPEG"), False),
+        (files.jpeg_with_thumbnail((64, 48)), False),  # the EXIF thumbnail's own scan is not a second one
+        (files.truncated_jpeg(), False),
+    ],
+    ids=["progressive", "baseline", "with-exif-thumbnail", "truncated"],
+)
+def test_a_second_scan_is_found_by_walking_the_file(data, expected):
+    stream = io.BytesIO(data)
+    stream.seek(5)
+    assert preview._more_than_one_scan(stream) is expected
+    assert stream.tell() == 5  # put back
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "P", "LA", "L"])
+def test_reducing_in_bands_equals_reducing_the_whole_image(monkeypatch, mode):
+    image = files.gradient((301, 203)).convert("RGBA")
+    image.putalpha(Image.linear_gradient("L").resize((301, 203)))
+    image = image.convert(mode) if mode != "RGBA" else image
+    monkeypatch.setattr(preview, "_BAND_PIXELS", 301 * 7)  # many bands, the last one short
+    banded = preview._reduced(image, 3)
+    assert banded.size == (101, 68)
+    assert banded.tobytes() == preview._flatten(image).reduce(3).tobytes()
+
+
+def test_at_most_RENDERS_previews_are_made_at_once(monkeypatch):
+    running, most, lock = 0, 0, threading.Lock()
+    opened = preview._opened
+
+    @contextlib.contextmanager
+    def counted(original):
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        try:
+            time.sleep(0.05)
+            with opened(original) as stream:
+                yield stream
+        finally:
+            with lock:
+                running -= 1
+
+    monkeypatch.setattr(preview, "_opened", counted)
+    data = files.png((40, 30))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        shown = list(pool.map(lambda _: render(data, None), range(16)))
+    assert all(s[:2] == b"\xff\xd8" for s in shown)
+    assert most == preview.RENDERS == 2
+
+
+def test_the_stored_file_is_read_from_its_path(tmp_path):
+    path = tmp_path / "original"
+    path.write_bytes(files.png((40, 30), colour="navy"))
+    assert _open(render(path, None)).size == (40, 30)

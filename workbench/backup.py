@@ -52,7 +52,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from workbench import __version__, audit, evidence
+from workbench import __version__, audit, evidence, private
 from workbench.access import SYSTEM, Actor, require_admin
 from workbench.audit import ChainReport
 from workbench.config import Settings
@@ -230,7 +230,7 @@ def _write(database: Path, store: EvidenceStore, target: Path, attempt: int, say
             out = HashingWriter(archive)
             with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT, copybufsize=_CHUNK) as tar:
                 with copy.open("rb") as stream:
-                    members.append(_add(tar, DATABASE_MEMBER, stream, 0o600))
+                    members.append(_add(tar, DATABASE_MEMBER, stream, private.FILE))
                 for done, (case_id, sha256) in enumerate(wanted, start=1):
                     try:
                         stream = store.original_path(case_id, sha256).open("rb")
@@ -243,7 +243,7 @@ def _write(database: Path, store: EvidenceStore, target: Path, attempt: int, say
                         say("file", done, len(wanted))
                         continue
                     with stream:
-                        member = _add(tar, f"evidence/case-{case_id}/originals/{sha256}", stream, 0o444)
+                        member = _add(tar, f"evidence/case-{case_id}/originals/{sha256}", stream, private.READ_ONLY)
                     members.append(member)
                     held.add((case_id, sha256))
                     evidence_bytes += member["size"]
@@ -264,7 +264,7 @@ def _write(database: Path, store: EvidenceStore, target: Path, attempt: int, say
                 }
                 manifest["manifest_sha256"] = _manifest_hash(manifest)
                 data = json.dumps(manifest, indent=1, sort_keys=True).encode()
-                _add(tar, MANIFEST_MEMBER, io.BytesIO(data), 0o600, size=len(data))
+                _add(tar, MANIFEST_MEMBER, io.BytesIO(data), private.FILE, size=len(data))
             archive.flush()
             os.fsync(archive.fileno())
         say("written", 1, 1)
@@ -362,7 +362,8 @@ def restore_backup(settings: Settings, archive: Path | str) -> RestoreResult:
     try:
         _unpack(archive, staging, checked)
         _check_database(staging / DATABASE_MEMBER, manifest)
-        _make_folder(staging / "evidence")
+        private.make_folder(staging / "evidence")
+        private.repair(staging)  # mkdtemp made it 0700 and every member was written private: a check
         sync_folder(staging)
         _check_empty(home)  # again: something may have started there meanwhile
         _remove_empty_folders(home)
@@ -546,10 +547,10 @@ def _unpack(archive: Path, staging: Path, checked: _Checked) -> None:
                 if name == MANIFEST_MEMBER:
                     continue
                 path = staging / name
-                _make_folder(path.parent)
+                private.make_folder(path.parent)
                 digest, size = hashlib.sha256(), 0
                 source = tar.extractfile(member)
-                with path.open("xb") as out:
+                with os.fdopen(private.create_file(path), "wb") as out:
                     while chunk := source.read(_CHUNK):
                         digest.update(chunk)
                         size += len(chunk)
@@ -558,7 +559,7 @@ def _unpack(archive: Path, staging: Path, checked: _Checked) -> None:
                     os.fsync(out.fileno())
                 if (size, digest.hexdigest()) != checked.expected.get(name):
                     raise RestoreRefused(f"{archive} changed while it was restored; nothing was written")
-                path.chmod(0o600 if name == DATABASE_MEMBER else 0o444)
+                path.chmod(private.FILE if name == DATABASE_MEMBER else private.READ_ONLY)
     finally:
         raw.close()
     for folder in {p.parent for p in staging.rglob("*") if p.is_file()}:
@@ -626,12 +627,6 @@ def _sweep(folder: Path, pattern: str) -> None:
                     shutil.rmtree(path)
                 else:
                     path.unlink()
-
-
-def _make_folder(path: Path) -> None:
-    for folder in reversed([path, *path.parents]):
-        if not folder.exists():
-            folder.mkdir(mode=0o700)
 
 
 class _HashingReader:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from workbench import private
 from workbench.errors import ConfigurationError
 
 BUSY_TIMEOUT_MS = 30_000
@@ -25,9 +26,11 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
 def connect(path: Path | str) -> sqlite_utils.Database:
-    """Open the database file (creating its folder), in WAL mode with foreign keys enforced."""
+    """Open the database file (creating it and its folder for the owner only), in WAL mode with
+    foreign keys enforced. SQLite gives the -wal and -shm files the database file's mode."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private.make_folder(path.parent)
+    private.ensure_file(path)  # 0600 before SQLite opens it: SQLite would make it 0644
     # isolation_level=None: no implicit transactions; transaction() below is the only one.
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -147,9 +150,11 @@ _ROOM_TO_OPEN = 1 << 20  # bytes free below which a failure to open is put down 
 
 
 def open_home(settings) -> sqlite_utils.Database:
-    """Connect to the workbench under settings.home and bring its schema up to date."""
-    settings.home.mkdir(parents=True, exist_ok=True)
-    settings.evidence_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Connect to the workbench under settings.home and bring its schema up to date. The home is the
+    service account's alone: the first open in a process sets every mode under it (an upgrade from
+    a workbench that left the database readable by all)."""
+    private.make_folder(settings.evidence_dir)
+    private.repair_once(settings.home)
     try:
         db = connect(settings.database_path)
         migrate(db)

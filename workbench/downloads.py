@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import secrets
 import shutil
 import time
@@ -35,7 +34,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from workbench import activity, audit, evidence, export, signins, timeline, users
+from workbench import activity, audit, evidence, export, private, signins, timeline, users
 from workbench.access import Actor, Right, authorize
 from workbench.config import Settings
 from workbench.csvsafe import frame_to_csv_bytes
@@ -220,7 +219,7 @@ def export_for_download(
     sweep(db, settings)
     file_name = f"{authorize(db, actor, Right.EXPORT, reference).reference}-{date.today().isoformat()}.zip"
     folder = outbox(settings) / secrets.token_hex(16)  # its own folder, so the bundle keeps its name
-    folder.mkdir(mode=0o700)
+    private.make_folder(folder)
     try:
         result = export.export_case(db, actor, reference, folder / file_name, options, progress=progress)
         token = offer(
@@ -246,9 +245,7 @@ def _home(db: sqlite_utils.Database) -> Path:
 
 def outbox(settings: Settings) -> Path:
     folder = settings.home / OUTBOX
-    folder.mkdir(mode=0o700, exist_ok=True)
-    os.chmod(folder, 0o700)
-    return folder
+    return private.make_folder(folder)
 
 
 def sweep(db: sqlite_utils.Database, settings: Settings) -> int:

@@ -27,7 +27,7 @@ from workbench.config import EvidenceLimits
 from workbench.db import next_code, query_one, transaction
 from workbench.errors import Conflict, NotFound, ValidationError
 from workbench.evidence_store import EvidenceStore, StoreFailed
-from workbench.preview import NoPreview
+from workbench.preview import NoPreview, TooLarge
 from workbench.schemas import Catalog, load_catalog
 from workbench.timeutil import is_after, now_utc, parse_instant
 
@@ -420,9 +420,26 @@ def view(db: sqlite_utils.Database, actor: Actor, reference: str, code: str) -> 
     return item
 
 
+NO_PREVIEW = "No preview: the picture cannot be decoded. Download the original to examine it."
+
+
+@dataclass(frozen=True)
+class Preview:
+    jpeg: bytes | None  # the browser-safe copy, or None
+    note: str | None = None  # why there is none, for the reader, where there is none of an image
+
+
 def previews(db: sqlite_utils.Database, actor: Actor, reference: str, codes: Sequence[str]) -> dict[str, bytes | None]:
     """The browser-safe copies of these items (None where there is none: a saved page, a purged
-    item, pixels that cannot be decoded). One audit event for the lot."""
+    item, pixels that cannot be decoded or are too many to decode safely). One audit event for the lot."""
+    return {code: shown.jpeg for code, shown in preview_outcomes(db, actor, reference, codes).items()}
+
+
+def preview_outcomes(
+    db: sqlite_utils.Database, actor: Actor, reference: str, codes: Sequence[str]
+) -> dict[str, Preview]:
+    """As `previews`, with the reason an image has none (`preview.TooLarge`'s message: too large to
+    decode within a preview's memory; or it cannot be decoded, or read). One audit event for the lot."""
     access = authorize(db, actor, Right.VIEW, reference)
     store = EvidenceStore.for_database(db)
     wanted = [str(c).strip().upper() for c in codes]
@@ -430,17 +447,21 @@ def previews(db: sqlite_utils.Database, actor: Actor, reference: str, codes: Seq
     found = {
         item.code: item for item in _items(db, f"e.case_id = ? AND e.code IN ({marks})", (access.case_id, *wanted))
     }
-    shown: dict[str, bytes | None] = {}
+    shown: dict[str, Preview] = {}
     for code in wanted:
         item = found.get(code)
         if item is None:
             raise NotFound(f"Evidence {code[:40]} not found.")
-        shown[code] = None
+        shown[code] = Preview(None)
         if item.category == "image" and not item.purged:
             try:
-                shown[code] = store.preview(access.case_id, item.sha256, item.metadata.get("orientation"))
-            except (NoPreview, StoreFailed):
-                shown[code] = None
+                shown[code] = Preview(store.preview(access.case_id, item.sha256, item.metadata.get("orientation")))
+            except TooLarge as e:
+                shown[code] = Preview(None, str(e))
+            except NoPreview:
+                shown[code] = Preview(None, NO_PREVIEW)
+            except StoreFailed as e:
+                shown[code] = Preview(None, f"No preview: {e}.")
     audit.record(db, actor.username, "evidence.preview", case_ref=access.reference, details={"codes": wanted})
     return shown
 

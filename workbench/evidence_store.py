@@ -9,7 +9,8 @@ Each case has its own folder, so purging an item in one case can never take byte
 holds, and a duplicate inside a case is stored once. A file reaches its final name only whole:
 written under a temp name, flushed to disk (fsync), made read-only, then renamed. Renames and
 deletions happen while the caller holds the database's write lock, so two uploads of the same
-bytes, or an upload and a purge, cannot cross.
+bytes, or an upload and a purge, cannot cross. Every folder is the service account's alone
+(0700), an original is 0400 and a preview 0600 (workbench/private.py).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from workbench import preview
+from workbench import preview, private
 from workbench.durable import sync_folder
 from workbench.errors import WorkbenchError
 
@@ -68,7 +69,7 @@ class EvidenceStore:
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
-            path.chmod(0o444)
+            path.chmod(private.READ_ONLY)
         except OSError as e:
             if path is not None:
                 path.unlink(missing_ok=True)
@@ -96,7 +97,7 @@ class EvidenceStore:
 
     def _make_folder(self, path: Path) -> None:
         if path not in self._made:
-            _make_folder(path)
+            private.make_folder(path)
             self._made.add(path)
 
     def discard(self, path: Path | None) -> None:
@@ -150,11 +151,16 @@ class EvidenceStore:
 
     def preview(self, case_id: int, sha256: str, orientation: int | None) -> bytes:
         """The re-encoded copy, made on first use and kept beside the original.
-        Raises preview.NoPreview when the pixels cannot be decoded."""
+        Raises preview.NoPreview when the pixels cannot be decoded, preview.TooLarge (a NoPreview)
+        when decoding them would take more memory than a preview may."""
         path = self.preview_path(case_id, sha256)
         with contextlib.suppress(OSError):
             return path.read_bytes()
-        rendered = preview.render(self.read(case_id, sha256), orientation)
+        source = self.original_path(case_id, sha256)
+        try:
+            rendered = preview.render(source, orientation)  # read from the file as it decodes
+        except FileNotFoundError:
+            raise StoreFailed("the stored file is missing or cannot be read; run `workbench evidence verify`") from None
         name = None
         try:  # keeping the copy is a saving, not a duty: a failure here still shows the preview
             self._make_folder(path.parent)
@@ -180,10 +186,3 @@ def _checked(sha256: str) -> str:
     if len(sha256) != 64 or any(ch not in "0123456789abcdef" for ch in sha256):
         raise ValueError("not a SHA-256 hex digest")
     return sha256
-
-
-def _make_folder(path: Path) -> None:
-    """Folders only their owner (the workbench's service account) can enter."""
-    for folder in reversed([path, *path.parents]):
-        if not folder.exists():
-            folder.mkdir(mode=0o700, exist_ok=True)

@@ -13,7 +13,7 @@ from PIL import Image
 
 from tests import evidence_files as ef
 from tests.pages.conftest import button, errors, signed_in, texts
-from workbench import evidence, users
+from workbench import evidence, preview, users
 from workbench.evidence_store import EvidenceStore
 from workbench.ui.safe import escape
 
@@ -164,6 +164,19 @@ def test_the_preview_is_a_re_encoded_copy_without_metadata(db):
 
 
 # --- one item ------------------------------------------------------------------------------------------
+
+
+def test_an_image_too_large_to_preview_says_so_where_the_preview_would_be(db, monkeypatch):
+    _add(db, [("wide.png", ef.png((2000, 1500), colour="teal"))])
+    monkeypatch.setattr(preview, "DECODE_BUDGET", 30_000_000)  # as an 80-megapixel PNG meets the real one
+    at = _page(db, ev="EV-0001")
+    assert [s.value for s in at.subheader] == ["EV-0001 · Image"]
+    assert (
+        "This image is too large to preview safely (3.0 megapixels, 2,000 × 1,500). Download the original to "
+        "view it: it is stored and verified as received."
+    ) in [i.value for i in at.info]
+    assert not _images(at)
+    assert [d.key for d in at.get("download_button") if d.label == "Download the original"] == ["download_EV-0001"]
 
 
 def test_opening_an_item_shows_its_capture_record_and_the_gps_banner(db):

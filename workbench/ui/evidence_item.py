@@ -61,9 +61,15 @@ def show_item(db: sqlite_utils.Database, user: Actor, reference: str, code: str,
         )
 
     if item.category == "image" and not item.purged:
-        token = download.previews(reference, [item.code])[item.code]
-        download.image(token, f"Preview of {item.code}", max_width=800)  # never enlarged past its own size
-        st.caption("A copy re-encoded from the pixels, without metadata. The original is unchanged.")
+        # Made (or found made) now, so that a picture too large to preview says so here; the browser
+        # then fetches the copy from the workbench's endpoint.
+        outcome = evidence.preview_outcomes(db, user, reference, [item.code])[item.code]
+        if outcome.jpeg:
+            token = download.previews(reference, [item.code])[item.code]
+            download.image(token, f"Preview of {item.code}", max_width=800)  # never enlarged past its own size
+            st.caption("A copy re-encoded from the pixels, without metadata. The original is unchanged.")
+        else:
+            st.info(outcome.note or evidence.NO_PREVIEW)
     elif item.category == "page":
         st.info(
             "Saved pages are never opened inside the workbench. Download the original to view it on a "
