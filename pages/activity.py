@@ -15,6 +15,20 @@ user = session.require_actor()
 db = session.db()
 st.title("Activity")
 st.caption("Every sign-in, view, change and download in a case, from the tamper-evident audit log.")
+if user.is_admin and st.toggle(
+    "Refused attempts at cases (every case)",
+    key="activity_refused",
+    help="Someone asked for a case they may not see, or a reference that names none; they were told it was not"
+    " found. Reading this list is audited.",
+):
+    try:
+        refused = activity.refused_attempts(db, user)
+    except WorkbenchError as e:
+        show_error(e)
+    else:
+        st.caption(f"{len(refused)} refused attempts, newest first. Case is empty where the reference names no case.")
+        events_table(refused)
+    st.divider()
 reference = pick_managed_case(user, key="activity_case")
 
 # One read of the log per run: the filters' values are in the session before their widgets draw,
@@ -41,6 +55,12 @@ f3.date_input(
     key=f"activity_dates_{reference}",
     help="One day, or the first and last day.",
 )
+if shown.metadata_only:
+    st.info(
+        "You are not a member of this case, so you see who did what and when, and which item, but not what"
+        " people typed (titles, purposes, recipients, reasons): those read as withheld.",
+        icon=":material/visibility_off:",
+    )
 st.caption(
     f"{len(shown.events)} events, newest first"
     + (f" (the newest {activity.SHOWN_AT_MOST:,}; download for all of them)." if shown.truncated else ".")

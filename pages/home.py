@@ -5,8 +5,10 @@ import streamlit as st
 from workbench import home
 from workbench.actions import day_text
 from workbench.errors import WorkbenchError
+from workbench.timeutil import format_local
 from workbench.ui import session
 from workbench.ui.feedback import show_error
+from workbench.ui.safe import escape
 
 user = session.require_actor()
 db = session.db()
@@ -47,6 +49,18 @@ for reference, items in mine.awaiting_police.groupby("reference", sort=False):
         )
         st.text("\n".join(f"{r.code} · marked {r.marked} · {r.summary}" for r in items.itertuples()))
         _open(reference, "pages/actions.py", f"Record the police action in {reference}", f"police_{reference}")
+
+# Someone gave themselves access to a case you lead: an administrator may join any case (issue 24).
+for joined in mine.self_added.itertuples():
+    who = f"{joined.display_name} ({joined.username})"
+    st.warning(
+        escape(
+            (f"An administrator, {who}," if joined.administrator else who)
+            + f" added themselves to {joined.reference} as {joined.role} on {format_local(joined.added_at)}."
+            " They see the case's content while they are a member; if they should not, remove them on Members."
+        ),
+        icon=":material/person_add:",
+    )
 
 st.subheader("My cases")
 st.dataframe(

@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from workbench import users
+from workbench import throttle, users
 from workbench.access import ROLES
 from workbench.errors import WorkbenchError
+from workbench.timeutil import format_local
 from workbench.ui import session, temporary_password
 from workbench.ui.feedback import notify_after_rerun, show_error, show_notice
 from workbench.ui.safe import escape
@@ -50,6 +51,60 @@ st.dataframe(
         "last_sign_in": st.column_config.DatetimeColumn("Last sign-in (UTC)", format="D MMM YYYY HH:mm"),
     },
 )
+
+
+def _act(do, outcome: str) -> None:
+    try:
+        do()
+    except WorkbenchError as e:
+        show_error(e)
+    else:
+        notify_after_rerun(outcome)
+        st.rerun()
+
+
+# Sign-in locks (issue 24): accounts locked by failures in a row, and addresses held back.
+locked = accounts[accounts["locked_until"].notna()]
+if not locked.empty:
+    st.subheader("Locked accounts")
+    st.caption(
+        "Locked after failed sign-ins in a row; a lock runs out by itself. Unlocking lets the account try at once"
+        " and is recorded in the audit log."
+    )
+    for row in locked.itertuples():
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        left.text(f"{row.username} · locked until {format_local(row.locked_until)}")
+        if right.button("Unlock", key=f"unlock_locked_{row.username}"):
+            _act(lambda name=row.username: users.unlock(db, user, name), f"{row.username} is unlocked.")
+
+policy = session.policy()
+try:
+    by_address = throttle.clients(db, user, policy)
+except WorkbenchError as e:
+    show_error(e)
+    st.stop()
+if not by_address.empty:
+    st.subheader("Failed sign-ins by address")
+    st.caption(
+        f"An address with {policy.client_attempts} failed sign-ins within {policy.client_minutes:g} minutes is held"
+        " back: its attempts are refused without counting against any account until its oldest failure is older"
+        " than that. Clearing an address lets it try at once and is recorded in the audit log."
+    )
+    st.dataframe(
+        by_address,
+        hide_index=True,
+        column_config={
+            "client": "Address",
+            "failures": st.column_config.NumberColumn("Failures", format="%d"),
+            "first_failure": st.column_config.DatetimeColumn("First (UTC)", format="D MMM HH:mm"),
+            "last_failure": st.column_config.DatetimeColumn("Last (UTC)", format="D MMM HH:mm"),
+            "held_back": st.column_config.CheckboxColumn("Held back"),
+        },
+    )
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    address = left.selectbox("Address", by_address["client"].tolist(), index=None, key="client_to_clear")
+    if right.button("Clear its failures", key="clear_client", disabled=address is None):
+        _act(lambda: throttle.clear(db, user, address), f"Failed sign-ins from {address} are cleared.")
 
 add, manage = st.tabs(["Add a user", "Change a user"])
 with add, st.form("add_user", clear_on_submit=True):

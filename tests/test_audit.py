@@ -334,3 +334,51 @@ def test_verify_asks_audit_canonical_before_calling_a_row_bad(db, monkeypatch):
     db.conn.execute("UPDATE audit_events SET justification = 'changed' WHERE seq = ?", (seqs[2],))
     report = audit.verify(db)
     assert (report.intact, report.first_bad_seq) == (False, seqs[2])
+
+
+# --- the channel (issue 24, point 7) -------------------------------------------------------------
+
+
+def test_events_inside_a_channel_say_so_in_their_details(db):
+    outside = audit.record(db, "someone", "test.event", details={"n": 1})
+    with audit.channel("cli"):
+        assert audit.current_channel() == "cli"
+        inside = audit.record(db, "someone", "test.event", details={"n": 2})
+        bare = audit.record(db, "someone", "test.event")
+    after = audit.record(db, "someone", "test.event")
+    assert audit.current_channel() is None
+    details = {row["seq"]: json.loads(row["details"]) for row in _events(db, outside - 1)}
+    assert details == {outside: {"n": 1}, inside: {"n": 2, "channel": "cli"}, bare: {"channel": "cli"}, after: {}}
+
+
+def test_the_channel_is_kept_out_of_the_canonical_columns_so_old_rows_still_verify(busy):
+    # Rows written before channels existed and rows with one, in one chain.
+    with audit.channel("cli"):
+        audit.record(busy, "someone", "test.event", case_ref="CASE-1", details={"text": "Zoë ✨"})
+    audit.record(busy, "someone", "test.event")
+    assert audit._FIELDS == ("seq", "at", "username", "action", "case_ref", "item_code", "details", "justification")
+    assert audit.verify(busy).intact
+
+
+def test_a_channel_ends_even_when_its_block_raises(db):
+    with pytest.raises(RuntimeError), audit.channel("cli"):
+        raise RuntimeError("boom")
+    assert audit.current_channel() is None
+
+
+def test_every_event_a_command_writes_carries_the_cli_channel_and_the_browser_s_do_not(run, world, db, analyst):
+    seq = _last_seq(db)
+    result = run("case", "member", "list", "CASE-1", "--as", "analyst")
+    assert result.exit_code == 0, result.output
+    result = run("case", "member", "add", "CASE-1", "analyst2", "--role", "analyst")
+    assert result.exit_code == 0, result.output
+    events = _events(db, seq)
+    assert [(e["username"], e["action"], json.loads(e["details"])["channel"]) for e in events] == [
+        ("analyst", "case.members.view", "cli"),
+        ("system", "case.member.add", "cli"),
+    ]
+    # The command has ended: the same process's next event, made as a page would, carries none.
+    seq = _last_seq(db)
+    cases.members(db, analyst, "CASE-1")
+    [event] = _events(db, seq)
+    assert "channel" not in json.loads(event["details"])

@@ -22,6 +22,8 @@ AS = ("--as", "analyst")
 DONE_AT = "2025-06-10 14:30"  # BST: 13:30 UTC
 DONE_AT_UTC = "2025-06-10T13:30:00Z"
 
+CLI = {"channel": "cli"}  # what every event a command writes carries in its details
+
 
 def _today() -> date:
     return datetime.now(LONDON).date()
@@ -292,7 +294,7 @@ def test_list_as_a_table(run, db, listed):
     assert "Police informed" in lines[1] and "10 Jun 2025 14:30" in lines[1] and "CAD-4471" in lines[1]
     assert "True" in lines[3] and "True" not in lines[2]
     [event] = _audit(db, "action.list")
-    assert (event["username"], event["case_ref"], event["details"]) == ("analyst", CASE, {"rows": 4})
+    assert (event["username"], event["case_ref"], event["details"]) == ("analyst", CASE, {"rows": 4, **CLI})
 
 
 def test_list_of_no_actions_says_none(run, world):
@@ -364,13 +366,14 @@ def test_every_action_command_leaves_its_audit_event(run, db):
         (e["action"], e["username"], e["case_ref"], e["item_code"], e["details"], e["justification"])
         for e in db.query("SELECT * FROM audit_events WHERE action LIKE 'action.%' ORDER BY seq")
     ]
+    # Each says it came through the command line (issue 24), beside the user named with --as.
     assert [e[:4] + (json.loads(e[4]), e[5]) for e in events] == [
-        ("action.create", "analyst", CASE, "ACT-0001", {"kind": "dsl_informed", "status": "to_do"}, ""),
+        ("action.create", "analyst", CASE, "ACT-0001", {"kind": "dsl_informed", "status": "to_do", **CLI}, ""),
         (
             "action.update", "analyst", CASE, "ACT-0001",
-            {"version": 2, "changed": ["status", "done_at", "done_precision", "done_by"], "status": "done"},
+            {"version": 2, "changed": ["status", "done_at", "done_precision", "done_by"], "status": "done", **CLI},
             "Emailed",
         ),
-        ("action.retract", "analyst", CASE, "ACT-0001", {"version": 3}, "Wrong case"),
-        ("action.list", "analyst", CASE, None, {"rows": 1}, ""),
+        ("action.retract", "analyst", CASE, "ACT-0001", {"version": 3, **CLI}, "Wrong case"),
+        ("action.list", "analyst", CASE, None, {"rows": 1, **CLI}, ""),
     ]  # fmt: skip

@@ -278,7 +278,14 @@ def test_a_non_member_gets_not_found(run, contradicted, args):
     before = {t: _count(contradicted, t) for t in ("crossrefs", "fact_versions", "rule_findings", "audit_events")}
     output = cli_refused(run(*args))
     assert "error: Case CASE-1 not found." in output
-    assert {t: _count(contradicted, t) for t in before} == before
+    # Nothing changes but the trail: one case.refused event (issue 24).
+    assert {t: _count(contradicted, t) for t in before} == before | {"audit_events": before["audit_events"] + 1}
+    conn = sqlite3.connect(contradicted.database_path)
+    try:
+        refused = conn.execute("SELECT username, action FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    assert refused == ("analyst2", "case.refused")
 
 
 @pytest.mark.parametrize(

@@ -215,7 +215,7 @@ def test_user_role_changes_the_role(run, sql):
     assert (event["username"], event["action"], json.loads(event["details"])) == (
         "system",
         "user.role",
-        {"from": "analyst", "to": "reviewer"},
+        {"from": "analyst", "to": "reviewer", "channel": "cli"},
     )
 
 
@@ -243,7 +243,10 @@ def test_user_email_sets_and_removes_the_address(run, sql):
     assert _user(sql, "analyst")["email"] == "analyst@example.org"
     assert _ok(run("user", "email", "analyst", "")) == "user analyst e-mail removed\n"
     assert _user(sql, "analyst")["email"] is None
-    assert (_last_event(sql)["action"], json.loads(_last_event(sql)["details"])) == ("user.email", {"email": None})
+    assert (_last_event(sql)["action"], json.loads(_last_event(sql)["details"])) == (
+        "user.email",
+        {"email": None, "channel": "cli"},
+    )
 
 
 @pytest.mark.parametrize(

@@ -223,3 +223,46 @@ def test_a_user_with_no_case_gets_empty_frames_with_their_columns(db, analyst2):
     assert list(mine.awaiting_police.columns) == home.RISK_COLUMNS
     assert list(mine.overdue_actions.columns) == home.ACTION_COLUMNS
     assert list(mine.reviews.columns) == home.REVIEW_COLUMNS
+
+
+# --- an administrator who adds themselves shows on the lead's Home (issue 24, point 6) -----------
+
+
+def test_an_administrator_who_adds_themselves_shows_on_the_lead_s_home(db, analyst, admin):
+    assert home.home(db, analyst).self_added.empty
+    cases.add_member(db, admin, CASE, "admin", "reviewer")
+    notices = home.home(db, analyst).self_added
+    assert list(notices.columns) == home.SELF_ADDED_COLUMNS
+    [notice] = notices.to_dict("records")
+    assert {k: notice[k] for k in ("reference", "username", "display_name", "administrator", "role")} == {
+        "reference": CASE, "username": "admin", "display_name": "admin", "administrator": True, "role": "reviewer",
+    }  # fmt: skip
+    assert notice["added_at"].endswith("Z")
+
+
+def test_only_the_lead_is_told(db, analyst, admin, reviewer):
+    cases.add_member(db, admin, CASE, "admin", "analyst")
+    assert home.home(db, reviewer).self_added.empty  # a member who is not the lead
+    assert home.home(db, admin).self_added.empty  # nor the administrator about themselves
+
+
+def test_an_administrator_added_by_someone_else_is_no_notice(db, analyst, admin):
+    cases.add_member(db, access.SYSTEM, CASE, "admin", "analyst")
+    cases.add_member(db, analyst, CASE, "analyst2", "analyst")
+    assert home.home(db, analyst).self_added.empty
+
+
+def test_the_notice_goes_when_they_leave_or_the_lead_sets_their_part(db, analyst, admin):
+    cases.add_member(db, admin, CASE, "admin", "analyst")
+    cases.remove_member(db, admin, CASE, "admin")
+    assert home.home(db, analyst).self_added.empty
+    cases.add_member(db, admin, CASE, "admin", "analyst")
+    cases.add_member(db, analyst, CASE, "admin", "reviewer")  # the lead decided their part
+    assert home.home(db, analyst).self_added.empty
+
+
+def test_each_case_the_lead_leads_has_its_own_notice(db, analyst, admin, world_of_cases):
+    for reference in (CASE, MINE, SHARED, OTHERS):
+        cases.add_member(db, admin, reference, "admin", "analyst")
+    # The analyst leads CASE-1 and CASE-2; CASE-3 and CASE-4 are analyst2's to hear about.
+    assert sorted(home.home(db, analyst).self_added["reference"]) == [CASE, MINE]

@@ -397,7 +397,14 @@ def test_matrix(matrix_db, function, part):
         with pytest.raises(NotFound, match="^Case CASE-404 not found.$"):
             access.authorize(matrix_db, actor, right, "CASE-404")
     assert _state(matrix_db) == before, "a refusal changes nothing"
-    assert _last_seq(matrix_db) == seq
+    events = list(matrix_db.query("SELECT username, action, case_ref FROM audit_events WHERE seq > ?", (seq,)))
+    if expected == HIDDEN:
+        # ... but leaves its trace (issue 24 point 7): a case.refused event filed under the case it
+        # names, and under none for the reference that names no case.
+        assert {(e["username"], e["action"]) for e in events} == {(actor.username, "case.refused")}
+        assert [e["case_ref"] for e in events] == [CASE] * (len(events) - 1) + [None]
+    else:
+        assert events == [], "a refusal the user is told of in its own words leaves no event"
 
 
 @pytest.mark.parametrize("part", list(PARTS))

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 import sqlite_utils
 
-from workbench import fields
+from workbench import fields, refusals
 from workbench.db import query_one
 from workbench.errors import NotFound, PermissionDenied
 
@@ -102,6 +102,7 @@ def authorize(db: sqlite_utils.Database, actor: Actor, right: Right, reference: 
         )
     admin_managing = right in _ADMIN_RIGHTS and actor.is_admin
     if case is None or (membership is None and not admin_managing):
+        refusals.record(db, actor.username, right, reference, case["reference"] if case else None)  # issue 24.7
         raise NotFound(f"Case {fields.clip(reference)} not found.")
     access = CaseAccess(
         case_id=case["id"],

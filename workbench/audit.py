@@ -4,12 +4,19 @@ Each row's hash is SHA-256 over the previous row's hash and the row's own canoni
 editing or deleting any row breaks the chain from that row on; the head row (newest seq and hash)
 shows when the newest rows were cut off. Events are written inside the caller's transaction: the
 change and its trace commit together or not at all.
+
+A front door other than the browser says so: inside `with audit.channel("cli")` every event's
+details carry `"channel": "cli"`. The channel lives in the details, not in a column of its own,
+so the canonical text (and hash) of every older row stays exactly as it was.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -19,6 +26,25 @@ from workbench.timeutil import now_utc
 
 GENESIS = "0" * 64
 _FIELDS = ("seq", "at", "username", "action", "case_ref", "item_code", "details", "justification")
+
+
+# Which front door the events come through; None is the browser (and every event written before
+# channels were recorded). Set for a whole command by the CLI.
+_CHANNEL: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_channel", default=None)
+
+
+@contextlib.contextmanager
+def channel(name: str) -> Iterator[None]:
+    """Every event recorded inside says it came through `name` (details' "channel")."""
+    token = _CHANNEL.set(name)
+    try:
+        yield
+    finally:
+        _CHANNEL.reset(token)
+
+
+def current_channel() -> str | None:
+    return _CHANNEL.get()
 
 
 def canonical(row: dict) -> bytes:
@@ -41,6 +67,9 @@ def record(
     justification: str = "",
 ) -> int:
     """Append one event; returns its sequence number. Joins the caller's transaction."""
+    through = _CHANNEL.get()
+    if through is not None:
+        details = {**(details or {}), "channel": through}
     with transaction(db):
         last = query_one(db, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
         row = {

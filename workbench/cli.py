@@ -3,7 +3,9 @@
 Commands that act inside a case name the acting user with --as; the permission check and the
 audit event happen in the domain, exactly as for the browser. Administrative commands (init,
 user ..., case add, case member ... without --as) act as the operator at the server's shell,
-audited as `system`. Errors a user can cause print a message and exit 1, never a traceback.
+audited as `system`. Every event a command writes carries `"channel": "cli"` in its details, so
+the log tells an event typed at the server's shell (under the name given with --as, or `system`)
+from one made in the browser. Errors a user can cause print a message and exit 1, never a traceback.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from workbench import (
     people,
     persons_of_concern,
     retention,
+    throttle,
     timeline,
     users,
     viewing,
@@ -109,6 +112,7 @@ format_option = click.option(
 def main(ctx: click.Context, home: str | None) -> None:
     """Safeguarding evidence workbench: record, grade and review what children show online."""
     ctx.obj = _Context(home)
+    ctx.with_resource(audit.channel("cli"))  # until the command ends: its events say they came this way
 
 
 @main.command()
@@ -184,6 +188,23 @@ def user_unlock(c: _Context, username: str) -> None:
     """Lift a lock that failed sign-ins put on an account."""
     users.unlock(c.db, access.SYSTEM, username)
     click.echo(f"user {username} unlocked")
+
+
+@user.command("addresses")
+@format_option
+@pass_context
+def user_addresses(c: _Context, fmt: str) -> None:
+    """Addresses with failed sign-ins in the throttle's window, and whether each is held back."""
+    _print_frame(throttle.clients(c.db, access.SYSTEM, c.settings.sign_in), fmt)
+
+
+@user.command("clear-address")
+@click.argument("address")
+@pass_context
+def user_clear_address(c: _Context, address: str) -> None:
+    """Forget an address's failed sign-ins, so it may try again at once."""
+    gone = throttle.clear(c.db, access.SYSTEM, address)
+    click.echo(f"{gone} failed sign-ins from {address} cleared")
 
 
 @user.command("reset-password")

@@ -54,13 +54,31 @@ def _positive_minutes(name: str, default: float) -> float:
     return _positive_number(name, default, "minutes")
 
 
+def _whole_number(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) > 10:
+        raise ConfigurationError(f"{name} must be a whole number from 0 to 10, not {raw[:40]!r}")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class SignInPolicy:
-    """How many failures in a row lock an account and for how long; how long a session may idle."""
+    """How many failures in a row lock an account and for how long; how long a session may idle.
+
+    Per client address (issue 24): `client_attempts` failed sign-ins from one address within
+    `client_minutes` hold that address back (refused, counting against no account) until its
+    oldest failure in the window is older than that. `trusted_proxies` is how many reverse proxies
+    stand in front of the app whose X-Forwarded-For may be believed (0: none; the address is the
+    connection's own, which behind a proxy is the proxy's)."""
 
     lockout_attempts: int = 5
     lockout_minutes: float = 15
     idle_minutes: float = 30
+    client_attempts: int = 10
+    client_minutes: float = 15
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls) -> SignInPolicy:
@@ -68,6 +86,9 @@ class SignInPolicy:
             lockout_attempts=_positive_int("WORKBENCH_LOCKOUT_ATTEMPTS", 5),
             lockout_minutes=_positive_minutes("WORKBENCH_LOCKOUT_MINUTES", 15),
             idle_minutes=_positive_minutes("WORKBENCH_IDLE_MINUTES", 30),
+            client_attempts=_positive_int("WORKBENCH_CLIENT_ATTEMPTS", 10),
+            client_minutes=_positive_minutes("WORKBENCH_CLIENT_MINUTES", 15),
+            trusted_proxies=_whole_number("WORKBENCH_TRUSTED_PROXIES", 0),
         )
 
 

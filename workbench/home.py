@@ -26,6 +26,7 @@ CASE_COLUMNS = [
 RISK_COLUMNS = ["reference", "code", "marked", "summary"]
 ACTION_COLUMNS = ["reference", "code", "action", "due_date", "observation", "note"]
 REVIEW_COLUMNS = ["reference", "code", "review_date", "overdue", "scope", "purpose"]
+SELF_ADDED_COLUMNS = ["reference", "username", "display_name", "administrator", "role", "added_at"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Home:
     awaiting_police: pd.DataFrame  # RISK_COLUMNS: immediate-risk items with no police-informed action
     overdue_actions: pd.DataFrame  # ACTION_COLUMNS: actions still to do whose due date has passed
     reviews: pd.DataFrame  # REVIEW_COLUMNS: authorisations in force to review now or within REVIEW_SOON_DAYS
+    # SELF_ADDED_COLUMNS: in the cases the user leads, members who added themselves (administrators)
+    self_added: pd.DataFrame
 
 
 def home(db: sqlite_utils.Database, actor: Actor, *, today: date | None = None) -> Home:
@@ -43,7 +46,7 @@ def home(db: sqlite_utils.Database, actor: Actor, *, today: date | None = None) 
            ORDER BY c.created_at DESC, c.reference""",
         (actor.id if actor.id is not None else -1,),
     )
-    cases, risks, overdue, reviews = [], [], [], []
+    cases, risks, overdue, reviews, self_added = [], [], [], [], []
     for reference in [row["reference"] for row in memberships]:
         access = authorize(db, actor, Right.VIEW, reference)
         waiting = immediate_risk.awaiting_police(db, access.case_id)
@@ -77,9 +80,24 @@ def home(db: sqlite_utils.Database, actor: Actor, *, today: date | None = None) 
             {"reference": access.reference} | row | {"overdue": bool(row["overdue"])}
             for row in due.rename(columns={"review_overdue": "overdue"})[REVIEW_COLUMNS[1:]].to_dict("records")
         ]
+        if access.member_role == "lead":
+            self_added += [{"reference": access.reference} | row for row in _self_added(db, access.case_id, actor.id)]
     return Home(
         pd.DataFrame(cases, columns=CASE_COLUMNS),
         pd.DataFrame(risks, columns=RISK_COLUMNS),
         pd.DataFrame(overdue, columns=ACTION_COLUMNS),
         pd.DataFrame(reviews, columns=REVIEW_COLUMNS).sort_values("review_date", kind="stable").reset_index(drop=True),
+        pd.DataFrame(self_added, columns=SELF_ADDED_COLUMNS),
     )
+
+
+def _self_added(db: sqlite_utils.Database, case_id: int, lead_id: int | None) -> list[dict]:
+    """The case's members whose membership is their own doing, other than the lead reading."""
+    rows = db.query(
+        """SELECT u.username, u.display_name, u.role = 'admin' AS administrator, m.role, m.added_at
+           FROM case_members m JOIN users u ON u.id = m.user_id
+           WHERE m.case_id = ? AND m.added_by = m.user_id AND m.user_id IS NOT ?
+           ORDER BY m.added_at, u.username""",
+        (case_id, lead_id),
+    )
+    return [row | {"administrator": bool(row["administrator"])} for row in rows]

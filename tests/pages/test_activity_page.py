@@ -5,7 +5,8 @@ import json
 import pytest
 
 from tests.pages.conftest import errors, signed_in
-from workbench import access, cases
+from workbench import access, activity, cases, users
+from workbench.errors import NotFound
 
 PAGE = "pages/activity.py"
 
@@ -113,3 +114,61 @@ def test_a_case_led_by_someone_else_reads_the_same_and_shows_none_of_its_events(
     assert other
     assert not other & set(_events(at)["seq"])
     assert outsider not in set(_events(at)["username"])
+
+
+# --- issue 24: metadata only for an administrator who is not a member; refused attempts ----------
+
+DEMO_TITLE = "Online footprint review (demo)"
+
+
+def _case_create_details(at) -> dict:
+    events = _events(at)
+    return json.loads(events[events["action"] == "case.create"]["details"].iloc[0])
+
+
+def test_an_administrator_who_is_not_a_member_sees_metadata_only(db):
+    at = signed_in(db, "demo-admin", page=PAGE)
+    assert not at.exception
+    assert any("not a member of this case" in i.value for i in at.info)
+    assert _case_create_details(at)["title"] == activity.WITHHELD
+    shown = "\n".join(_events(at)["details"].tolist() + _events(at)["justification"].tolist())
+    assert DEMO_TITLE not in shown
+
+
+def test_the_lead_sees_what_was_typed(db):
+    at = signed_in(db, "demo-analyst", page=PAGE)
+    assert not at.info
+    assert _case_create_details(at)["title"] == DEMO_TITLE
+
+
+def test_an_administrator_who_adds_themselves_sees_it_all(db):
+    admin = users.user_by_name(db, "demo-admin")
+    cases.add_member(db, admin, "DEMO-001", "demo-admin", "analyst")
+    at = signed_in(db, "demo-admin", page=PAGE)
+    assert not at.info
+    assert _case_create_details(at)["title"] == DEMO_TITLE
+
+
+def test_the_lead_sees_an_outsider_s_refused_attempt_in_the_case_s_activity(db, outsider):
+    with pytest.raises(NotFound):
+        cases.overview(db, users.user_by_name(db, outsider), "DEMO-001")
+    events = _events(signed_in(db, "demo-analyst", page=PAGE))
+    refused = events[events["action"] == "case.refused"]
+    assert refused["username"].tolist() == [outsider]
+    assert json.loads(refused["details"].iloc[0]) == {"reference": "DEMO-001", "right": "view"}
+
+
+def test_administrators_list_refused_attempts_at_every_case(db, outsider):
+    with pytest.raises(NotFound):
+        cases.overview(db, users.user_by_name(db, outsider), "NOPE-1")
+    at = signed_in(db, "demo-admin", page=PAGE)
+    assert not [d for d in at.dataframe if "right" in d.value.columns], "read only when asked (it is audited)"
+    at.toggle(key="activity_refused").set_value(True).run()
+    assert not at.exception
+    [listed] = [d.value for d in at.dataframe if "right" in d.value.columns]
+    assert listed[["username", "case_ref", "reference", "right"]].values.tolist() == [[outsider, "", "NOPE-1", "view"]]
+
+
+def test_the_lead_is_not_offered_the_list_of_every_refused_attempt(db):
+    at = signed_in(db, "demo-analyst", page=PAGE)
+    assert not [t for t in at.toggle if t.key == "activity_refused"]

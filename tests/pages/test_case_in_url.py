@@ -32,10 +32,11 @@ def _normalised(at, reference: str) -> list[tuple[str, str]]:
     return [(kind, value.replace(escaped, "REF").replace(reference, "REF")) for kind, value in _page(at)]
 
 
-def _events(db, username: str, reference: str) -> int:
-    return db.execute(
-        "SELECT COUNT(*) FROM audit_events WHERE username = ? AND case_ref = ?", (username, reference)
-    ).fetchone()[0]
+def _events(db, username: str, reference: str, action: str | None = None) -> int:
+    """The user's events filed under the case: of `action`, or of any other than case.refused."""
+    sql = "SELECT COUNT(*) FROM audit_events WHERE username = ? AND case_ref = ? AND "
+    sql += "action = ?" if action else "action != ?"
+    return db.execute(sql, (username, reference, action or "case.refused")).fetchone()[0]
 
 
 CASES = [
@@ -60,6 +61,8 @@ def test_another_case_reads_like_a_missing_one(db, other_case, page, username):
     assert not other.dataframe and not other.metric and not other.text_area and not other.number_input
     assert not [b for b in other.button if b.label in ("Record observation", "Save amendment")]
     assert _events(db, username, other_case) == 0
+    # ... but the attempt is in the case's trail for its lead (issue 24); the page said only "not found".
+    assert _events(db, username, other_case, "case.refused") >= 1
 
 
 @pytest.mark.parametrize("page", [OVERVIEW, OBSERVATIONS, RECORD])
@@ -73,6 +76,7 @@ def test_the_demo_case_reads_like_a_missing_one_for_an_outsider(db, outsider, pa
     assert "Online footprint review" not in shown and "Child A" not in shown
     assert not demo.dataframe and not demo.metric
     assert _events(db, outsider, "DEMO-001") == 0
+    assert _events(db, outsider, "DEMO-001", "case.refused") >= 1
 
 
 @pytest.mark.parametrize("page", [OVERVIEW, OBSERVATIONS, RECORD])

@@ -150,3 +150,23 @@ def test_what_users_typed_is_shown_as_typed(db):
     rendered += [i.value for i in at.info] + [c.value for c in at.caption]
     assert not any(piece in value for value in rendered for piece in ("**bold**", "<b>", "[link]")), rendered
     assert escape(HOSTILE) != HOSTILE  # the pieces above would be rendered if they reached Markdown
+
+
+# --- issue 24: an administrator who adds themselves shows on the lead's Home --------------------
+
+
+def test_an_administrator_who_adds_themselves_shows_on_the_lead_s_home(db):
+    from workbench import cases
+
+    assert not _home(db).warning
+    db.execute("UPDATE users SET display_name = ? WHERE username = ?", (HOSTILE, ADMIN))
+    cases.add_member(db, _actor(db, ADMIN), CASE, ADMIN, "analyst")
+    at = _home(db)
+    [notice] = [w.value for w in at.warning]
+    assert notice.startswith(
+        escape(f"An administrator, {HOSTILE} ({ADMIN}), added themselves to {CASE} as analyst on ")
+    )
+    assert escape("remove them on Members") in notice
+    # Shown to the lead only: not to the reviewer member, nor to the administrator.
+    assert not _home(db, REVIEWER).warning
+    assert not _home(db, ADMIN).warning

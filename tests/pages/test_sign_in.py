@@ -161,3 +161,17 @@ def test_a_bad_setting_is_a_message_not_a_crash(home, monkeypatch):
     assert not at.exception
     assert "WORKBENCH\\_GRADING must be one of" in errors(at)
     assert not at.text_input
+
+
+def test_the_form_counts_failures_by_address_and_holds_a_failing_one_back(home, db):
+    # AppTest has no client address: its attempts count as "(no address)", like a same-machine proxy's.
+    at = _app()
+    for attempt in range(10):
+        _sign_in(at, ("demo-admin", "demo-reviewer", "nobody-at-all")[attempt % 3], f"wrong-password-{attempt}")
+        assert errors(at) == REFUSED
+    _sign_in(at, "demo-analyst", ANALYST_PASSWORD)
+    assert errors(at) == REFUSED, "held back: the same words, even with the right password"
+    assert "user_id" not in at.session_state
+    assert _locked_until(db, "demo-analyst") is None and _locked_until(db, "demo-reviewer") is None
+    reason = db.execute("SELECT details FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()[0]
+    assert '"reason": "client held back"' in reason and '"client": "(no address)"' in reason

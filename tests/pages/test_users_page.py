@@ -210,3 +210,40 @@ def test_the_role_and_email_fields_show_the_chosen_users_own_values(db, outsider
     at.button(key="save_user").click().run()
     assert shown == ("analyst", "")
     assert (_row(db, outsider)["role"], _row(db, outsider)["email"]) == ("analyst", None)
+
+
+# --- issue 24: locked accounts and addresses held back, seen and cleared -------------------------
+
+
+def test_locked_accounts_are_listed_with_an_unlock_button(db):
+    at = _page(db)
+    assert not [s for s in at.subheader if s.value == "Locked accounts"]
+    _lock(db, "demo-reviewer")
+    at.run()
+    assert [s.value for s in at.subheader if s.value == "Locked accounts"]
+    assert any(t.value.startswith("demo-reviewer · locked until ") for t in at.text)
+    at.button(key="unlock_locked_demo-reviewer").click().run()
+    assert not at.exception
+    assert "demo\\-reviewer is unlocked\\." in _successes(at)
+    assert _row(db, "demo-reviewer")["locked_until"] is None
+    event = db.execute("SELECT username, action, item_code FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
+    assert event == ("demo-admin", "user.unlock", "demo-reviewer")
+
+
+def test_addresses_with_failed_sign_ins_are_listed_and_cleared(db):
+    from workbench import throttle
+
+    for _ in range(10):
+        with pytest.raises(AuthenticationFailed):
+            throttle.authenticate(db, "203.0.113.9", "nobody-known", "whatever-it-is")
+    at = _page(db)
+    [listed] = [d.value for d in at.dataframe if "held_back" in d.value.columns]
+    assert listed[["client", "failures", "held_back"]].values.tolist() == [["203.0.113.9", 10, True]]
+    assert at.button(key="clear_client").disabled
+    at.selectbox(key="client_to_clear").set_value("203.0.113.9").run()
+    at.button(key="clear_client").click().run()
+    assert not at.exception
+    assert "Failed sign\\-ins from 203\\.0\\.113\\.9 are cleared\\." in _successes(at)
+    assert not [d for d in at.dataframe if "held_back" in d.value.columns]
+    event = db.execute("SELECT username, action, item_code FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
+    assert event == ("demo-admin", "sign_in.client_clear", "203.0.113.9")

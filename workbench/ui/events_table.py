@@ -16,6 +16,9 @@ _COLUMNS = {
     "item_code": "Item",
     "details": "Details",
     "justification": "Justification",
+    "reference": "Reference tried",
+    "right": "Right asked for",
+    "channel": "Channel",
 }
 
 

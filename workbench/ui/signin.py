@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workbench import users
+from workbench import throttle, users
 from workbench.errors import AuthenticationFailed, WorkbenchError
 from workbench.ui import session
 from workbench.ui.feedback import show_error
@@ -52,6 +52,15 @@ def try_single_sign_on() -> None:
         session.sign_in(user, method="sso")
 
 
+def client_address(policy) -> str:
+    """The address failed sign-ins count against (throttle.client_address): the connection's, or
+    the one trusted proxies forwarded (WORKBENCH_TRUSTED_PROXIES)."""
+    forwarded = None
+    if policy.trusted_proxies:
+        forwarded = ",".join(st.context.headers.get_all("X-Forwarded-For")) or None
+    return throttle.client_address(st.context.ip_address, forwarded, policy.trusted_proxies)
+
+
 def sign_in_page() -> None:
     st.title("Safeguarding evidence workbench")
     st.caption("For authorised safeguarding professionals. Every view and change is recorded in the audit log.")
@@ -76,9 +85,10 @@ def sign_in_page() -> None:
         password = st.text_input("Password", type="password", max_chars=1024, autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary" if provider is None else "secondary")
     if submitted:
+        policy = session.policy()
         try:
             session.can_sign_in()
-            user = users.authenticate(session.db(), username, password, session.policy())
+            user = throttle.authenticate(session.db(), client_address(policy), username, password, policy)
         except AuthenticationFailed as e:
             st.error(escape(e))
         else:
