@@ -41,7 +41,7 @@ METADATA_DETAILS = frozenset(
         "account", "accounts", "action", "anchor", "attribute", "awaiting_police", "bytes_removed", "changed",
         "channel", "codes", "conditional_records", "count", "counts", "date_from", "date_to", "duplicate_of",
         "events", "fact", "file_sha256", "files", "files_removed", "findings", "first", "from", "has_gps",
-        "immediate_risk", "include_files", "items", "kind", "last", "lead", "level", "media_type", "observation",
+        "immediate_risk", "include_files", "items", "kind", "last", "lead", "level", "media_type", "minutes", "observation",
         "observations", "over_limit", "overdue_actions", "people", "picked_on_chart", "problems", "prompted_by",
         "pseudonyms_only", "redact", "reference", "relation", "review_by", "review_date", "reviews", "right",
         "role", "rows", "rule", "sha256", "size", "started", "status", "to", "user", "version", "viewed_at", "views",
@@ -175,7 +175,7 @@ def refused_attempts(db: sqlite_utils.Database, actor: Actor, *, limit: int = SH
     """Every refused attempt at a case (`case.refused`), newest first, for administrators: at cases
     that exist (also in each case's Activity) and at references that name none (only here). The
     reference as tried, the right asked for and the channel; audited."""
-    require_admin(actor, "see refused attempts at cases")
+    require_admin(db, actor, "see refused attempts at cases")
     rows = db.query(
         "SELECT seq, at, username, case_ref, details FROM audit_events WHERE action = ? ORDER BY seq DESC LIMIT ?",
         (refusals.ACTION, int(limit)),

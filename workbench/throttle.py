@@ -129,7 +129,7 @@ def _forget(db: sqlite_utils.Database, attempt: int) -> None:
 def clients(db: sqlite_utils.Database, actor: Actor, policy: SignInPolicy = users.DEFAULT_POLICY) -> pd.DataFrame:
     """Every address with failed sign-ins in the window, most failures first, and whether it is
     held back now: for administrators."""
-    require_admin(actor, "see sign-in failures by address")
+    require_admin(db, actor, "see sign-in failures by address")
     rows = db.query(
         """SELECT client, COUNT(*) AS failures, MIN(at) AS first_failure, MAX(at) AS last_failure
            FROM client_sign_in_failures WHERE at >= ? GROUP BY client ORDER BY failures DESC, client""",
@@ -141,7 +141,7 @@ def clients(db: sqlite_utils.Database, actor: Actor, policy: SignInPolicy = user
 
 def clear(db: sqlite_utils.Database, actor: Actor, client: str) -> int:
     """Forget an address's failed sign-ins, so it may try again at once (audited). Returns how many."""
-    require_admin(actor, "clear sign-in failures")
+    require_admin(db, actor, "clear sign-in failures")
     client = str(client or "").strip()[:100]
     with transaction(db):
         gone = db.execute("DELETE FROM client_sign_in_failures WHERE client = ?", (client,)).rowcount
