@@ -39,12 +39,12 @@ WITHHELD = "(withheld: not a member)"
 METADATA_DETAILS = frozenset(
     {
         "account", "accounts", "action", "anchor", "attribute", "awaiting_police", "bytes_removed", "changed",
-        "channel", "codes", "conditional_records", "count", "counts", "date_from", "date_to", "duplicate_of",
-        "events", "fact", "file_sha256", "files", "files_removed", "findings", "first", "from", "has_gps",
-        "immediate_risk", "include_files", "items", "kind", "last", "lead", "level", "media_type", "minutes",
-        "observation", "observations", "over_limit", "overdue_actions", "people", "picked_on_chart", "problems",
-        "prompted_by", "pseudonyms_only", "redact", "reference", "relation", "review_by", "review_date", "reviews", "right",
-        "role", "rows", "rule", "sha256", "size", "started", "status", "to", "user", "version", "viewed_at", "views",
+        "channel", "codes", "conditional_records", "count", "counts", "date_from", "date_to", "duplicate_of", "events",
+        "fact", "file_sha256", "files", "files_removed", "findings", "first", "from", "has_gps", "immediate_risk",
+        "include_files", "items", "kind", "last", "lead", "level", "media_type", "minutes", "observation",
+        "observations", "over_limit", "overdue_actions", "people", "picked_on_chart", "problems", "prompted_by",
+        "pseudonyms_only", "redact", "reference", "relation", "review_by", "review_date", "reviews", "right", "role",
+        "rows", "rule", "sha256", "size", "started", "status", "to", "user", "version", "viewed_at", "views",
         "views_in_period", "was", "was_review_by",
     }
 )  # fmt: skip
