@@ -168,7 +168,7 @@ def test_deactivated_user_is_signed_out_at_the_next_click(page, strict_app):
         _expect_sign_in_form(page)
         expect(page.get_by_text("Jo Lindqvist")).to_have_count(0)
         assert [(u, a, d) for u, a, d in app.audit(after=before)] == [
-            ("system", "user.deactivate", {}),
+            ("system", "user.deactivate", {"channel": "cli"}),
             (username, "sign_out", {"reason": "account deactivated"}),
         ]
         # ...and the password no longer opens the workbench.
