@@ -89,9 +89,10 @@ def previews(reference: str, codes: list[str]) -> dict[str, str]:
 
 
 def image(token: str, alt: str, *, max_width: int | None = None) -> None:
-    """The preview behind a link, drawn by the browser from the workbench's endpoint. The markup is
-    the workbench's own: a token, an item code and fixed words, each escaped."""
-    width = f"max-width:min(100%,{int(max_width)}px)" if max_width else "max-width:100%"
+    """The preview behind a link, drawn by the browser from the workbench's endpoint: as wide as its
+    column (a gallery card), or at its own size up to `max_width`, never enlarged. The markup is the
+    workbench's own: a token, an item code and fixed words, each escaped."""
+    width = f"max-width:min(100%,{int(max_width)}px)" if max_width else "width:100%"
     st.html(
         f'<img src="{html.escape(file_url(token))}" alt="{html.escape(alt)}" '
         f'style="{width};height:auto;display:block;border-radius:0.25rem">'
