@@ -47,8 +47,8 @@ class SignIn:
 
 
 def begin(db: sqlite_utils.Database, user: Actor, method: str, browser_key: str | None) -> str:
-    """Record a sign-in the caller has just authenticated; returns its id. Joins the caller's
-    transaction, so a sign-in and its audit event are written together."""
+    """Record a sign-in the caller has just authenticated (its `sign_in` event is the
+    authentication's); returns its id."""
     sign_in_id = secrets.token_hex(16)
     now = now_utc()
     with transaction(db):
