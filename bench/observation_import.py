@@ -1,5 +1,6 @@
-"""Observation import: CSV files through the domain against raw inserts of the same rows (issue 9:
-at least 5,000 observations a second, and at least 0.25 of the raw rate).
+"""Observation import: CSV files through the domain against raw inserts of the same rows. The target
+is absolute (issue 25): at least 5,000 observations a second; the ratio to the raw rate is shown
+beside it as information.
 
     python -m bench.observation_import [--observations 20000] [--repeat 3] [--profile] [--check]
 
@@ -38,7 +39,6 @@ from workbench import observations
 
 NAME = "observation import"
 BASELINE = "sqlite-utils insert_all"
-TARGET = 0.25
 LIMIT = 5_000  # observations a second, on this machine (the issue)
 DEFAULT_OBSERVATIONS = 20_000
 DEFAULT_REPEAT = 3
@@ -95,7 +95,7 @@ def run(count: int, repeat: int = DEFAULT_REPEAT, *, profile: bool = False) -> R
         with tempfile.TemporaryDirectory(prefix="bench-import-profile-") as tmp:
             print_profile(lambda: domain_import(case_plan, Path(tmp)), sys.stdout)
     return Result(
-        NAME, count / min(figure_times), "obs/s", BASELINE, count / min(baseline_times), TARGET, limit=LIMIT,
+        NAME, count / min(figure_times), "obs/s", BASELINE, count / min(baseline_times), None, limit=LIMIT,
         decimals=0,
     )  # fmt: skip
 
@@ -105,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--observations", type=positive_int, default=DEFAULT_OBSERVATIONS, help="(default 20,000)")
     parser.add_argument("--repeat", type=positive_int, default=DEFAULT_REPEAT, help="runs, the best counts")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of one import")
-    parser.add_argument("--check", action="store_true", help=f"exit 1 below {LIMIT:,} obs/s or a ratio of {TARGET}")
+    parser.add_argument("--check", action="store_true", help=f"exit 1 below {LIMIT:,} obs/s")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     result = run(args.observations, args.repeat, profile=args.profile)

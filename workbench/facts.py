@@ -18,7 +18,6 @@ from workbench import audit, crossref, fields, imports
 from workbench.access import Actor, Right, authorize
 from workbench.db import query_one, transaction
 from workbench.errors import ValidationError
-from workbench.gcpause import cyclic_gc_paused
 from workbench.people import person_id_for
 from workbench.schemas import Catalog, load_catalog
 from workbench.versioned import VersionedTable
@@ -47,7 +46,6 @@ def add_fact(db: sqlite_utils.Database, actor: Actor, reference: str, given: dic
     return code
 
 
-@cyclic_gc_paused()  # an import's thousands of objects form no cycles (gcpause.py)
 def import_csv(
     db: sqlite_utils.Database, actor: Actor, reference: str, data: bytes | str, *, max_rows: int = 100_000
 ) -> list[str]:

@@ -21,7 +21,6 @@ from workbench.access import Actor, Right, authorize
 from workbench.config import ViewingPolicy
 from workbench.db import transaction
 from workbench.errors import NotFound, ValidationError
-from workbench.gcpause import cyclic_gc_paused
 from workbench.people import AccountIndex, person_id_for, subject_id
 from workbench.schemas import Catalog, grade_text, load_catalog
 from workbench.timeutil import (
@@ -245,7 +244,6 @@ def _some(codes: list[str]) -> str:
     return ", ".join(codes[:20]) + (", …" if len(codes) > 20 else "")
 
 
-@cyclic_gc_paused()  # an import's thousands of objects form no cycles (gcpause.py)
 def import_csv(
     db: sqlite_utils.Database, actor: Actor, reference: str, data: bytes | str, *, max_rows: int = 100_000
 ) -> ImportResult:
