@@ -40,6 +40,7 @@ from workbench.config import Settings
 from workbench.csvsafe import frame_to_csv_bytes
 from workbench.db import query_one, transaction
 from workbench.errors import WorkbenchError
+from workbench.evidence_store import EvidenceStore
 from workbench.timeutil import from_iso_utc, now_utc, to_iso_utc
 
 OUTBOX = "outbox"
@@ -76,7 +77,7 @@ def _preview(db, actor, reference, params, settings) -> Served:
     shown = evidence.previews(db, actor, reference, [code])[code.strip().upper()]
     if shown is None:
         raise Refused("no preview")
-    return Served(f"{code}-preview.png", _image_type(shown), inline=True, data=shown)
+    return Served(f"{code}-preview.jpg", "image/jpeg", inline=True, data=shown)  # previews are always JPEG
 
 
 def _timeline_csv(db, actor, reference, params, settings) -> Served:
@@ -215,7 +216,7 @@ def export_for_download(
 ) -> tuple[export.ExportResult, str]:
     """Export the case into the outbox and offer the bundle once to this sign-in: (result, token).
     The file goes when it is fetched or when its grant lapses, whichever comes first."""
-    settings = Settings.from_env(_home(db))
+    settings = Settings.from_env(EvidenceStore.for_database(db).root.parent)  # the home this database is in
     sweep(db, settings)
     file_name = f"{authorize(db, actor, Right.EXPORT, reference).reference}-{date.today().isoformat()}.zip"
     folder = outbox(settings) / secrets.token_hex(16)  # its own folder, so the bundle keeps its name
@@ -237,10 +238,6 @@ def discard(path: Path) -> None:
     path.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         path.parent.rmdir()
-
-
-def _home(db: sqlite_utils.Database) -> Path:
-    return Path(next(row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main")).parent
 
 
 def outbox(settings: Settings) -> Path:
@@ -285,7 +282,7 @@ def _digest(token: str) -> str:
 def _json_default(value):
     if isinstance(value, date):
         return {"__date__": value.isoformat()}
-    if isinstance(value, (tuple, frozenset, set)):
+    if isinstance(value, (frozenset, set)):  # tuples are lists to json already
         return list(value)
     raise TypeError(f"cannot keep {type(value).__name__} in a grant")
 
@@ -304,13 +301,3 @@ def _filters_from_json(values: dict) -> dict:
             value = tuple(value)
         out[name] = value
     return out
-
-
-def _image_type(data: bytes) -> str:
-    if data.startswith(b"\x89PNG"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8"):
-        return "image/jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return "application/octet-stream"
